@@ -1,0 +1,406 @@
+"""Read survey exports into one typed table, and quarantine every row that cannot be trusted.
+
+Supported sources: CSV (UTF-8, UTF-8 with BOM, CP932/Shift_JIS as Excel writes it; detected
+automatically, overridable), XLSX, Parquet and JSONL.  Columns are mapped to the canonical
+fields ``response_id``, ``submitted_at``, ``nps`` and ``comment``; Japanese headers such as
+回答ID, 回答日時, 推奨度 and 自由記述 are recognised, and every other column becomes a segment
+(チャネル, 店舗, プラン, ...).
+
+The contract (checked in :func:`load_responses` and in the tests): every row read ends up either
+in ``responses`` or in ``quarantine`` with the file, row number, column and a plain reason;
+``rows_read == rows_stored + rows_quarantined``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from vocpipe.errors import InputError
+
+CANONICAL_FIELDS = ("response_id", "submitted_at", "nps", "comment")
+REQUIRED_FIELDS = ("response_id", "submitted_at", "nps", "comment")
+
+# Header aliases (compared after NFKC + lower-case + removing spaces and brackets).
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "response_id": ("response_id", "responseid", "id", "回答id", "回答番号", "回答no", "no", "respondentid", "レスポンスid"),
+    "submitted_at": ("submitted_at", "submittedat", "回答日時", "回答日", "日時", "日付", "date", "datetime", "timestamp", "回答時刻", "送信日時", "created_at"),
+    "nps": ("nps", "推奨度", "おすすめ度", "お勧め度", "推奨意向", "score", "スコア", "nps推奨度", "推奨度0-10", "推奨度(0-10)"),
+    "comment": ("comment", "comments", "自由記述", "コメント", "ご意見", "ご意見・ご感想", "ご意見ご感想", "理由", "自由回答", "text", "フリーコメント", "その理由", "推奨理由"),
+}
+
+QUARANTINE_COLUMNS = ["source_file", "source_row", "column_name", "value", "reason"]
+
+
+@dataclass
+class LoadResult:
+    """Outcome of reading one source: the good rows, the quarantined rows, and counts."""
+
+    source_file: str
+    responses: pd.DataFrame
+    quarantine: pd.DataFrame
+    rows_read: int
+    column_mapping: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+
+    @property
+    def rows_stored(self) -> int:
+        return len(self.responses)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return len(self.quarantine)
+
+
+def _header_key(name: str) -> str:
+    key = unicodedata.normalize("NFKC", str(name)).strip().lower()
+    return re.sub(r"[\s()\[\]「」【】_:：]", "", key).replace("ｉｄ", "id")
+
+
+# --------------------------------------------------------------------------- reading
+
+def detect_encoding(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) or CP932, whichever decodes the bytes cleanly."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        raw.decode("cp932")
+        return "cp932"
+    except UnicodeDecodeError:
+        return ""
+
+
+def _read_csv(path: Path, encoding: str | None) -> tuple[list[str], list[tuple[int, list[str]]], str]:
+    raw = path.read_bytes()
+    chosen = encoding or detect_encoding(raw)
+    if not chosen:
+        raise InputError(
+            f"{path}: 文字コードを判別できません (UTF-8 でも CP932/Shift_JIS でもありません)。"
+            " --encoding で指定してください"
+        )
+    try:
+        text = raw.decode(chosen)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise InputError(f"{path}: 文字コード {chosen} として読めません ({exc.__class__.__name__})") from None
+    text = text.replace("\x00", "")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[tuple[int, list[str]]] = []
+    header: list[str] | None = None
+    try:
+        for record in reader:
+            if header is None:
+                if not any(cell.strip() for cell in record):
+                    continue  # blank lines above the header
+                header = record
+                continue
+            if not record:
+                continue  # an empty line is not a record; ",,," rows are, and get quarantined
+            rows.append((reader.line_num, record))
+    except csv.Error as exc:
+        raise InputError(f"{path}: CSV として読めません (行 {reader.line_num}: {exc})") from None
+    if header is None:
+        raise InputError(f"{path}: ヘッダー行がありません (空のファイルです)")
+    return header, rows, chosen
+
+
+def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    try:
+        frame = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=object)
+    except Exception as exc:  # openpyxl raises many types for broken files
+        raise InputError(f"{path}: Excel ファイルとして読めません ({exc})") from None
+    cells = frame.astype(object).where(frame.notna(), "")
+    records = [[_cell_text(v) for v in row] for row in cells.itertuples(index=False)]
+    # The header is the first row that names at least two known fields (skips title rows and
+    # blank or merged banner rows that exports put above the table).
+    for index, record in enumerate(records):
+        keys = {_header_key(c) for c in record if c}
+        known = sum(1 for aliases in HEADER_ALIASES.values() if keys & set(aliases))
+        if known >= 2:
+            header = record
+            body = [(i + 1, r) for i, r in enumerate(records) if i > index and any(c.strip() for c in r)]
+            return header, body
+    raise InputError(f"{path}: ヘッダー行 (回答ID・推奨度・自由記述 など) が見つかりません")
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (datetime, pd.Timestamp)):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_jsonl(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], list[dict]]:
+    header: list[str] = []
+    rows: list[tuple[int, dict]] = []
+    bad: list[dict] = []
+    with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                if not isinstance(obj, dict):
+                    raise ValueError("not an object")
+            except ValueError:
+                bad.append(_q(str(path), line_no, "", line[:200], "JSON として読めない行です"))
+                continue
+            for key in obj:
+                if key not in header:
+                    header.append(key)
+            rows.append((line_no, obj))
+    records = [(n, [_cell_text(o.get(k, "")) if not isinstance(o.get(k), (dict, list)) else json.dumps(o.get(k), ensure_ascii=False) for k in header]) for n, o in rows]
+    return header, records, bad
+
+
+def _read_parquet(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:
+        raise InputError(f"{path}: Parquet ファイルとして読めません ({exc})") from None
+    header = [str(c) for c in frame.columns]
+    records = [(i + 1, [_cell_text(v) for v in row]) for i, row in enumerate(frame.itertuples(index=False))]
+    return header, records
+
+
+def read_records(path: Path, *, encoding: str | None = None, sheet: str | int | None = None):
+    """Header, ``(row_number, cells)`` records, pre-quarantined rows and the encoding used.
+
+    Row numbers are what a user sees: the line in a CSV/JSONL file (header = line 1) or the
+    row in the Excel sheet.
+    """
+    if not path.exists():
+        raise InputError(f"{path}: ファイルが見つかりません")
+    if path.is_dir():
+        raise InputError(f"{path}: ファイルではなくフォルダです")
+    suffix = path.suffix.lower()
+    if suffix in {".csv", ".txt", ".tsv"}:
+        header, records, used = _read_csv(path, encoding)
+        return header, records, [], used
+    if suffix in {".xlsx", ".xlsm"}:
+        header, records = _read_xlsx(path, sheet)
+        return header, records, [], None
+    if suffix in {".jsonl", ".ndjson"}:
+        header, records, bad = _read_jsonl(path)
+        return header, records, bad, "utf-8"
+    if suffix == ".parquet":
+        header, records = _read_parquet(path)
+        return header, records, [], None
+    raise InputError(f"{path}: 対応していない形式です ({suffix or '拡張子なし'}); csv, xlsx, parquet, jsonl が使えます")
+
+
+# --------------------------------------------------------------------------- mapping
+
+def map_columns(header: list[str], overrides: dict[str, str] | None, source: str) -> dict[str, int]:
+    """Index of each canonical field in ``header``; raises a clear error when one is missing."""
+    overrides = overrides or {}
+    positions: dict[str, int] = {}
+    keys = [_header_key(h) for h in header]
+    for canonical in CANONICAL_FIELDS:
+        wanted = overrides.get(canonical)
+        if wanted:
+            if wanted in header:
+                positions[canonical] = header.index(wanted)
+            elif _header_key(wanted) in keys:
+                positions[canonical] = keys.index(_header_key(wanted))
+            else:
+                raise InputError(
+                    f"{source}: 列 '{wanted}' ({canonical}) がありません。利用できる列: {', '.join(header)}"
+                )
+            continue
+        for alias in HEADER_ALIASES[canonical]:
+            if alias in keys and keys.index(alias) not in positions.values():
+                positions[canonical] = keys.index(alias)
+                break
+    missing = [f for f in REQUIRED_FIELDS if f not in positions]
+    if missing:
+        raise InputError(
+            f"{source}: 必須の列が見つかりません: {', '.join(missing)}。利用できる列: {', '.join(header)}"
+            " (--column field=列名 で指定できます)"
+        )
+    return positions
+
+
+# --------------------------------------------------------------------------- validation
+
+_KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_NPS_TEXT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(?:点|pt|points?)?\s*$", re.IGNORECASE)
+
+
+def parse_nps(value: str) -> tuple[int | None, str]:
+    """An NPS score 0-10, or ``None`` and the reason it was rejected (in Japanese)."""
+    text = unicodedata.normalize("NFKC", value or "").strip()
+    if not text:
+        return None, "推奨度 (NPS) が空です"
+    if text.rstrip("点") in _KANJI_DIGITS:
+        return _KANJI_DIGITS[text.rstrip("点")], ""
+    match = _NPS_TEXT.match(text)
+    if not match:
+        return None, f"推奨度 (NPS) '{value}' は 0〜10 の整数ではありません"
+    number = float(match.group(1))
+    if not number.is_integer():
+        return None, f"推奨度 (NPS) '{value}' は整数ではありません"
+    if not 0 <= number <= 10:
+        return None, f"推奨度 (NPS) '{value}' が 0〜10 の範囲外です"
+    return int(number), ""
+
+
+_ERA_START = {"令和": 2018, "平成": 1988, "昭和": 1925, "R": 2018, "H": 1988}
+_ERA_DATE = re.compile(r"^(令和|平成|昭和|R|H)\s*(\d{1,2}|元)\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?(.*)$")
+_KANJI_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?(.*)$")
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+def parse_timestamp(value: str, timezone: str) -> tuple[pd.Timestamp | None, str]:
+    """A tz-aware timestamp (naive values are taken as ``timezone``), or the rejection reason.
+
+    Accepts ISO 8601, 2026/11/24 10:00, 2026年11月24日, 令和8年11月24日 and Excel serial numbers.
+    """
+    text = unicodedata.normalize("NFKC", value or "").strip()
+    if not text:
+        return None, "回答日時が空です"
+    era = _ERA_DATE.match(text)
+    if era:
+        year = 1 if era.group(2) == "元" else int(era.group(2))
+        text = f"{_ERA_START[era.group(1)] + year}-{era.group(3)}-{era.group(4)}{era.group(5)}"
+    kanji = _KANJI_DATE.match(text)
+    if kanji:
+        text = f"{kanji.group(1)}-{kanji.group(2)}-{kanji.group(3)}{kanji.group(4)}"
+    text = text.replace("時", ":").replace("分", "").strip()
+    if re.fullmatch(r"\d{5}(?:\.\d+)?", text):
+        serial = float(text)
+        if not 20000 <= serial <= 80000:
+            return None, f"回答日時 '{value}' を日付として解釈できません"
+        stamp = pd.Timestamp(_EXCEL_EPOCH + timedelta(days=serial))
+    else:
+        if not re.search(r"\d{4}|\d{1,2}[/-]\d{1,2}[/-]\d{2,4}", text):
+            return None, f"回答日時 '{value}' を日付として解釈できません"
+        try:
+            stamp = pd.Timestamp(text.replace("/", "-"))
+        except (ValueError, TypeError, OverflowError):
+            return None, f"回答日時 '{value}' を日付として解釈できません"
+    if pd.isna(stamp):
+        return None, f"回答日時 '{value}' を日付として解釈できません"
+    if not 1990 <= stamp.year <= 2100:
+        return None, f"回答日時 '{value}' の年 ({stamp.year}) があり得ない値です"
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize(timezone)
+    return stamp.tz_convert(timezone), ""
+
+
+def content_hash(comment: str, nps: int, submitted_at: pd.Timestamp, segments: str) -> str:
+    """Hash of everything analysis depends on: a changed value means reprocess the response."""
+    digest = hashlib.sha256()
+    for part in (comment, str(nps), submitted_at.isoformat(), segments):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x1f")
+    return digest.hexdigest()[:32]
+
+
+def _q(source: str, row: int, column: str, value: str, reason: str) -> dict:
+    return {"source_file": source, "source_row": row, "column_name": column, "value": (value or "")[:200], "reason": reason}
+
+
+MAX_COMMENT_CHARS = 20_000
+
+
+def load_responses(
+    path: str | Path,
+    *,
+    columns: dict[str, str] | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    timezone: str = "Asia/Tokyo",
+    mask_pii: bool = True,
+) -> LoadResult:
+    """Read, map and validate one source file.
+
+    Returns the accepted rows as a DataFrame with columns ``response_id``, ``submitted_at``,
+    ``nps``, ``comment`` (normalised and PII-masked), ``comment_chars`` (length of the raw
+    comment), ``segments`` (JSON object of the other columns), ``content_hash``,
+    ``source_file`` and ``source_row``; and the rejected rows with a reason each.
+    """
+    from vocpipe.text.normalize import mojibake_score, normalize_comment
+
+    path = Path(path)
+    source = str(path)
+    header, records, quarantined, used_encoding = read_records(path, encoding=encoding, sheet=sheet)
+    rows_read = len(records) + len(quarantined)
+    positions = map_columns(header, columns, source)
+    header_names = {f: header[i] for f, i in positions.items()}
+    segment_positions = [
+        (i, str(name).strip()) for i, name in enumerate(header)
+        if i not in positions.values() and str(name).strip() and not str(name).startswith("Unnamed")
+    ]
+    accepted: dict[str, dict] = {}
+    for row_number, cells in records:
+        if len(cells) != len(header):
+            quarantined.append(_q(source, row_number, "", ",".join(cells)[:200], f"列の数が合いません (ヘッダー {len(header)} 列、この行 {len(cells)} 列)"))
+            continue
+        response_id = unicodedata.normalize("NFKC", cells[positions["response_id"]]).strip()
+        if not response_id:
+            quarantined.append(_q(source, row_number, header_names["response_id"], "", "回答IDが空です"))
+            continue
+        nps, reason = parse_nps(cells[positions["nps"]])
+        if nps is None:
+            quarantined.append(_q(source, row_number, header_names["nps"], cells[positions["nps"]], reason))
+            continue
+        stamp, reason = parse_timestamp(cells[positions["submitted_at"]], timezone)
+        if stamp is None:
+            quarantined.append(_q(source, row_number, header_names["submitted_at"], cells[positions["submitted_at"]], reason))
+            continue
+        raw_comment = cells[positions["comment"]]
+        comment = normalize_comment(raw_comment[:MAX_COMMENT_CHARS], mask=mask_pii)
+        if len(comment) >= 8 and mojibake_score(comment) > 0.3:
+            quarantined.append(_q(source, row_number, header_names["comment"], comment[:50], "自由記述が文字化けしています (文字コードの異なるファイルが混在している可能性があります)"))
+            continue
+        segments = json.dumps(
+            {name: unicodedata.normalize("NFKC", cells[i]).strip() for i, name in segment_positions},
+            ensure_ascii=False, sort_keys=True,
+        )
+        previous = accepted.get(response_id)
+        if previous is not None:
+            quarantined.append(_q(source, previous["source_row"], header_names["response_id"], response_id,
+                                  f"回答ID '{response_id}' が {row_number} 行目と重複しています (後の行を採用)"))
+        accepted[response_id] = {
+            "response_id": response_id,
+            "submitted_at": stamp,
+            "nps": nps,
+            "comment": comment,
+            "comment_chars": len(raw_comment),
+            "segments": segments,
+            "content_hash": content_hash(comment, nps, stamp, segments),
+            "source_file": source,
+            "source_row": row_number,
+        }
+    responses = pd.DataFrame(list(accepted.values()), columns=[
+        "response_id", "submitted_at", "nps", "comment", "comment_chars", "segments", "content_hash", "source_file", "source_row"])
+    if len(responses):
+        responses["submitted_at"] = pd.to_datetime(responses["submitted_at"], utc=True).dt.tz_convert(timezone)
+        responses["nps"] = responses["nps"].astype("int64")
+    quarantine = pd.DataFrame(quarantined, columns=QUARANTINE_COLUMNS)
+    result = LoadResult(source, responses, quarantine, rows_read, header_names, used_encoding)
+    if result.rows_stored + result.rows_quarantined != rows_read:
+        raise AssertionError(
+            f"row accounting broken for {source}: read {rows_read}, stored {result.rows_stored}, "
+            f"quarantined {result.rows_quarantined}"
+        )
+    return result

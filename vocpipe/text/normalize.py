@@ -1,0 +1,60 @@
+"""Comment normalisation: one canonical form for every later step.
+
+Order matters and is fixed: drop control characters (NUL bytes from broken exports), repair
+UTF-8-read-as-CP932 mojibake when it round-trips cleanly, Unicode NFKC (full-width digits and
+half-width katakana become standard), PII masking, shortening of long character repeats, and
+whitespace clean-up that keeps line breaks (they are sentence boundaries).  Applying it twice
+gives the same result as applying it once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from vocpipe.text.pii import mask_pii
+
+# Control characters except newline and tab.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Three or more of the same non-digit character -> two (すごーーーい -> すごーい, wwww -> ww).
+_REPEAT = re.compile(r"(\D)\1{2,}")
+_SPACES = re.compile(r"[ \t\u3000\u00a0]+")
+_SPACE_AROUND_NEWLINE = re.compile(r" ?\n ?")
+_BLANK_LINES = re.compile(r"\n{2,}")
+# Characters typical of UTF-8 Japanese decoded as CP932 (e.g. 縺ゅｊ縺後→縺).
+_MOJIBAKE_MARKERS = set("縺繧繝譁蜈荳驕蠑髢鬮遘隱螳邨")
+
+
+def mojibake_score(text: str) -> float:
+    """Share of characters that are typical UTF-8-as-CP932 mojibake or U+FFFD."""
+    if not text:
+        return 0.0
+    hits = sum(1 for c in text if c in _MOJIBAKE_MARKERS or c == "\ufffd")
+    return hits / len(text)
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 text that was decoded as CP932, when the round trip is exact."""
+    if mojibake_score(text) < 0.15:
+        return text
+    try:
+        repaired = text.encode("cp932").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+    return repaired if mojibake_score(repaired) < mojibake_score(text) else text
+
+
+def normalize_comment(text: str | None, *, mask: bool = True) -> str:
+    """Return the canonical form of a survey comment (see module docstring for the steps)."""
+    if not text:
+        return ""
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = repair_mojibake(text)
+    text = unicodedata.normalize("NFKC", text)
+    if mask:
+        text = mask_pii(text)
+    text = _REPEAT.sub(r"\1\1", text)
+    text = _SPACES.sub(" ", text)
+    text = _SPACE_AROUND_NEWLINE.sub("\n", text)
+    text = _BLANK_LINES.sub("\n", text)
+    return text.strip()
