@@ -1,0 +1,112 @@
+"""Nightly VoC analysis: ingest -> clauses + classification -> store -> drivers -> report.
+
+Incremental and idempotent: only responses whose content hash differs from the one their
+clauses were computed from are analysed (``full=True`` redoes all); re-running with the same
+input changes nothing, and a run killed at any point can simply be run again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from vocpipe.prefect_env import apply_prefect_defaults
+
+apply_prefect_defaults()
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+
+from vocpipe import pipeline  # noqa: E402
+from vocpipe.config import Settings, load_settings  # noqa: E402
+from vocpipe.errors import VocpipeError  # noqa: E402
+
+
+def retry_unless_user_error(task, task_run, state) -> bool:
+    """Retry I/O hiccups, never bad data: a VocpipeError will fail again the same way."""
+    try:
+        state.result()
+    except VocpipeError:
+        return False
+    except Exception:
+        return True
+    return True
+
+
+IO_TASK = dict(retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=retry_unless_user_error, cache_policy=NO_CACHE)
+
+
+@task(name="read-source", **IO_TASK)
+def read_source(source: str, settings: Settings):
+    return pipeline.read_source(Path(source), settings)
+
+
+@task(name="store-responses", **IO_TASK)
+def store_responses(loaded, settings: Settings, run_id: str) -> dict:
+    return pipeline.store_load(loaded, settings, run_id)
+
+
+@task(name="pending-chunks", **IO_TASK)
+def pending_chunks(settings: Settings, full: bool) -> list:
+    return pipeline.pending_chunks(settings, full)
+
+
+@task(name="analyse-chunk", cache_policy=NO_CACHE)
+def analyse_chunk(comments, settings: Settings, workers: int):
+    return pipeline.analyse_chunk(comments, settings, workers)
+
+
+@task(name="write-clauses", **IO_TASK)
+def write_clauses(clauses, comments, settings: Settings) -> int:
+    return pipeline.write_clauses(clauses, comments, settings)
+
+
+@task(name="drivers-and-report", **IO_TASK)
+def drivers_and_report(settings: Settings, run_id: str, report: bool) -> dict:
+    return pipeline.finish_analysis(settings, run_id, report=report)
+
+
+@flow(name="nightly-voc-analysis", log_prints=False)
+def nightly_voc_analysis(
+    source: str,
+    db: str | None = None,
+    full: bool = False,
+    report: bool = True,
+    chunk_size: int | None = None,
+    distributed: bool = False,
+) -> dict:
+    """Analyse what is new in ``source`` and refresh the store and the report.
+
+    ``distributed=True`` (set by ``--task-runner dask``) analyses chunks in parallel tasks,
+    one process each; otherwise each chunk uses a local process pool over all cores.
+    """
+    settings = load_settings(db_path=db, chunk_size=chunk_size)
+    run_id = uuid.uuid4().hex[:12]
+    logger = get_run_logger()
+    pipeline.begin_run(settings, run_id, "nightly", source)
+    try:
+        loaded = read_source(source, settings)
+        counts = store_responses(loaded, settings, run_id)
+        chunks = pending_chunks(settings, full)
+        workers = 1 if distributed else settings.effective_workers()
+        clauses_written = 0
+        in_flight = []
+        window = 2 * settings.effective_workers() if distributed else 1
+        for chunk in chunks:
+            in_flight.append((analyse_chunk.submit(chunk, settings, workers), chunk))
+            if len(in_flight) >= window:
+                future, done_chunk = in_flight.pop(0)
+                clauses_written += write_clauses(future.result(), done_chunk, settings)
+        for future, done_chunk in in_flight:
+            clauses_written += write_clauses(future.result(), done_chunk, settings)
+        processed = sum(len(c) for c in chunks)
+        summary = {**counts, "run_id": run_id, "responses_processed": processed, "clauses_written": clauses_written}
+        pipeline.end_run(settings, run_id, "completed", summary)
+        summary.update(drivers_and_report(settings, run_id, report))
+        pipeline.publish_artifact(summary)
+        logger.info("run %s: read %s stored %s quarantined %s processed %s clauses %s", run_id,
+                    summary["rows_read"], summary["rows_stored"], summary["rows_quarantined"], processed, clauses_written)
+        return summary
+    except Exception:
+        pipeline.end_run(settings, run_id, "failed", {})
+        raise

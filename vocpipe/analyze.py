@@ -1,0 +1,139 @@
+"""Text + classification stage: responses in, classified clauses out.
+
+:func:`analyse_comments` is the pure function the flow, the CLI and the benchmarks call.  It
+splits each (already normalised and masked) comment into clauses, tokenises every clause once,
+and runs the sentiment and topic models on the batch.  With ``workers > 1`` the batch is cut
+into slices handled by a process pool (one fugashi Tagger and one copy of the models per
+process), which is how both cores are used on a laptop; the pool is kept for the life of the
+process so its start-up is paid once.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from vocpipe.classify.sentiment import SentimentModel
+from vocpipe.classify.taxonomy import Taxonomy, load_taxonomy
+from vocpipe.classify.topics import TopicModel
+from vocpipe.store import CLAUSE_COLUMNS
+from vocpipe.text.segment import split_clauses
+from vocpipe.text.tokenize import join_tokens, tokenize_batch
+
+
+@dataclass
+class Models:
+    """The models one analysis uses, loaded once per process."""
+
+    sentiment: SentimentModel
+    topics: TopicModel
+
+    @classmethod
+    def load(cls, models_dir: Path, taxonomy: Taxonomy | None = None) -> "Models":
+        return cls(SentimentModel.load(models_dir), TopicModel.load(models_dir, taxonomy))
+
+    def versions(self) -> dict[str, str]:
+        return {"sentiment": self.sentiment.version, "topics": self.topics.version}
+
+
+def explode_clauses(comments: pd.DataFrame) -> pd.DataFrame:
+    """One row per clause: ``response_id``, ``clause_index``, ``start_char``, ``end_char``, ``text``.
+
+    ``comments`` needs ``response_id`` and ``comment``.  An empty comment has no clause.
+    """
+    ids, indexes, starts, ends, texts = [], [], [], [], []
+    for response_id, comment in zip(comments["response_id"], comments["comment"]):
+        for index, clause in enumerate(split_clauses(comment or "")):
+            ids.append(response_id)
+            indexes.append(index)
+            starts.append(clause.start)
+            ends.append(clause.end)
+            texts.append(clause.text)
+    return pd.DataFrame({"response_id": ids, "clause_index": np.array(indexes, dtype=np.int32),
+                         "start_char": np.array(starts, dtype=np.int32), "end_char": np.array(ends, dtype=np.int32),
+                         "text": texts})
+
+
+def classify_clauses(clauses: pd.DataFrame, models: Models) -> pd.DataFrame:
+    """Add ``sentiment``, ``sentiment_score``, ``confidence``, ``request``, ``topics``,
+    ``topic_sources`` and ``topic_confidence`` to a clause table with a ``text`` column."""
+    if clauses.empty:
+        return clauses.reindex(columns=[*CLAUSE_COLUMNS, "topic_confidence"])
+    frame = pd.DataFrame({"text": clauses["text"].to_numpy(),
+                          "tokens": join_tokens(tokenize_batch(clauses["text"].tolist()))})
+    sentiment = models.sentiment.analyse(frame)
+    topics = models.topics.predict(frame)
+    out = clauses.reset_index(drop=True).copy()
+    out["sentiment"] = sentiment["sentiment"].to_numpy()
+    out["sentiment_score"] = sentiment["sentiment_score"].to_numpy().astype(float)
+    out["confidence"] = sentiment["confidence"].to_numpy().astype(float)
+    out["request"] = sentiment["request"].to_numpy().astype(bool)
+    out["topics"] = topics["topics"].to_numpy()
+    out["topic_sources"] = topics["topic_sources"].to_numpy()
+    out["topic_confidence"] = topics["topic_confidence"].to_numpy()
+    return out
+
+
+# -- process pool ----------------------------------------------------------------------------
+_worker_models: Models | None = None
+_pool: ProcessPoolExecutor | None = None
+_pool_key: tuple | None = None
+
+
+def _init_worker(models_dir: str, taxonomy_path: str | None) -> None:
+    global _worker_models
+    taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path else None
+    _worker_models = Models.load(Path(models_dir), taxonomy)
+
+
+def _analyse_in_worker(comments: pd.DataFrame) -> pd.DataFrame:
+    return classify_clauses(explode_clauses(comments), _worker_models)
+
+
+def _get_pool(workers: int, models_dir: Path, taxonomy_path: Path | None) -> ProcessPoolExecutor:
+    global _pool, _pool_key
+    key = (workers, str(models_dir), str(taxonomy_path))
+    if _pool is None or _pool_key != key:
+        shutdown_pool()
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn" if os.name != "posix" else "forkserver")
+        _pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                    initargs=(str(models_dir), str(taxonomy_path) if taxonomy_path else None))
+        _pool_key = key
+    return _pool
+
+
+def shutdown_pool() -> None:
+    global _pool, _pool_key
+    if _pool is not None:
+        _pool.shutdown(cancel_futures=True)
+    _pool, _pool_key = None, None
+
+
+atexit.register(shutdown_pool)
+
+
+def analyse_comments(comments: pd.DataFrame, models: Models | None = None, *, models_dir: Path | None = None,
+                     taxonomy_path: Path | None = None, workers: int = 1, min_rows_per_worker: int = 2000) -> pd.DataFrame:
+    """Clauses of ``comments`` (``response_id``, ``comment``) with sentiment and topics.
+
+    Uses ``models`` in this process, or a pool of ``workers`` processes that load the models
+    from ``models_dir`` when the batch is large enough to be worth it.
+    """
+    if workers > 1 and len(comments) >= 2 * min_rows_per_worker and models_dir is not None:
+        pool = _get_pool(workers, models_dir, taxonomy_path)
+        slices = np.array_split(np.arange(len(comments)), workers * 2)
+        parts = list(pool.map(_analyse_in_worker, [comments.iloc[s] for s in slices if len(s)]))
+        return pd.concat(parts, ignore_index=True)
+    if models is None:
+        if models_dir is None:
+            raise ValueError("analyse_comments needs models or models_dir")
+        models = Models.load(models_dir, load_taxonomy(taxonomy_path) if taxonomy_path else None)
+    return classify_clauses(explode_clauses(comments), models)

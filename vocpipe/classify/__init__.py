@@ -1,0 +1,1 @@
+"""Clause classifiers: sentiment + request, topics, and emerging-theme discovery."""

@@ -1,0 +1,122 @@
+"""Clause features shared by the sentiment and topic models.
+
+``ClauseFeaturizer`` is a scikit-learn transformer (``fit``/``transform``, learned state ending
+in ``_``) that turns clauses into one sparse matrix of
+
+* TF-IDF over lemma unigrams + bigrams from :mod:`vocpipe.text.tokenize` (negation folded, so
+  ``美味しい`` and ``美味しい_NEG`` are different features), and
+* TF-IDF over character 1-3-grams of the normalised text, which catches typos, slang, emoji and
+  words the dictionary splits oddly (ｺｽﾊﾟ, 神対応, 😡).
+
+Input ``X`` is either a sequence of clause texts or a DataFrame with ``text`` and ``tokens``
+(space-joined token strings) columns; the flow passes the DataFrame so each clause is
+tokenised once for all models.
+
+Its fitted state is plain arrays and strings (:meth:`to_state`/:meth:`from_state`), so model
+files never need pickle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from vocpipe.text.tokenize import join_tokens, tokenize_batch
+
+
+def token_unigrams_bigrams(text: str) -> list[str]:
+    """Analyzer for space-joined token strings: each token plus each adjacent pair.
+
+    Module level (not a lambda) so estimators stay cloneable.  Bigrams keep local context such
+    as ``配送 遅い`` and ``二度と 使う_NEG``.
+    """
+    tokens = text.split()
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+
+
+def as_clause_frame(X: Sequence[str] | pd.DataFrame) -> pd.DataFrame:
+    """A DataFrame with ``text`` and ``tokens``; tokenises when only texts are given."""
+    if isinstance(X, pd.DataFrame) and "tokens" in X.columns:
+        return X
+    texts = list(X["text"]) if isinstance(X, pd.DataFrame) else [str(x) for x in X]
+    return pd.DataFrame({"text": texts, "tokens": join_tokens(tokenize_batch(texts))})
+
+
+class ClauseFeaturizer(TransformerMixin, BaseEstimator):
+    """Word (lemma n-gram) + character n-gram TF-IDF features for clauses."""
+
+    def __init__(self, char_ngram_range=(1, 3), min_df=2, max_char_features=60000):
+        self.char_ngram_range = char_ngram_range
+        self.min_df = min_df
+        self.max_char_features = max_char_features
+
+    def _word_vectorizer(self, vocabulary=None) -> TfidfVectorizer:
+        return TfidfVectorizer(
+            analyzer=token_unigrams_bigrams, min_df=self.min_df,
+            sublinear_tf=True, lowercase=False, vocabulary=vocabulary, dtype=np.float32,
+        )
+
+    def _char_vectorizer(self, vocabulary=None) -> TfidfVectorizer:
+        return TfidfVectorizer(
+            analyzer="char", ngram_range=tuple(self.char_ngram_range), min_df=self.min_df,
+            max_features=self.max_char_features, sublinear_tf=True, lowercase=True,
+            vocabulary=vocabulary, dtype=np.float32,
+        )
+
+    def fit(self, X, y=None):
+        frame = as_clause_frame(X)
+        self.word_vectorizer_ = self._word_vectorizer().fit(frame["tokens"])
+        self.char_vectorizer_ = self._char_vectorizer().fit(frame["text"])
+        self.n_features_out_ = len(self.word_vectorizer_.vocabulary_) + len(self.char_vectorizer_.vocabulary_)
+        return self
+
+    def transform(self, X):
+        frame = as_clause_frame(X)
+        words = self.word_vectorizer_.transform(frame["tokens"])
+        chars = self.char_vectorizer_.transform(frame["text"])
+        return sp.hstack([words, chars], format="csr")
+
+    def get_feature_names_out(self, input_features=None):
+        words = ["w:" + w for w in self.word_vectorizer_.get_feature_names_out()]
+        chars = ["c:" + c for c in self.char_vectorizer_.get_feature_names_out()]
+        return np.array(words + chars, dtype=object)
+
+    # -- safe persistence: vocabularies and idf weights only -------------------------------
+    def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        meta = {
+            "params": {
+                "char_ngram_range": list(self.char_ngram_range),
+                "min_df": self.min_df, "max_char_features": self.max_char_features,
+            },
+            "word_vocabulary": _ordered_vocabulary(self.word_vectorizer_),
+            "char_vocabulary": _ordered_vocabulary(self.char_vectorizer_),
+        }
+        arrays = {"word_idf": self.word_vectorizer_.idf_, "char_idf": self.char_vectorizer_.idf_}
+        return meta, arrays
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: dict[str, np.ndarray]) -> "ClauseFeaturizer":
+        params = meta["params"]
+        featurizer = cls(
+            char_ngram_range=tuple(params["char_ngram_range"]),
+            min_df=params["min_df"], max_char_features=params["max_char_features"],
+        )
+        featurizer.word_vectorizer_ = featurizer._word_vectorizer({t: i for i, t in enumerate(meta["word_vocabulary"])})
+        featurizer.word_vectorizer_.idf_ = arrays["word_idf"]
+        featurizer.char_vectorizer_ = featurizer._char_vectorizer({t: i for i, t in enumerate(meta["char_vocabulary"])})
+        featurizer.char_vectorizer_.idf_ = arrays["char_idf"]
+        featurizer.n_features_out_ = len(meta["word_vocabulary"]) + len(meta["char_vocabulary"])
+        return featurizer
+
+
+def _ordered_vocabulary(vectorizer: TfidfVectorizer) -> list[str]:
+    vocabulary = vectorizer.vocabulary_
+    ordered = [""] * len(vocabulary)
+    for term, index in vocabulary.items():
+        ordered[index] = term
+    return ordered

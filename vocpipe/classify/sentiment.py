@@ -1,0 +1,147 @@
+"""Clause sentiment (positive / neutral / negative) and request (要望) flags.
+
+A scikit-learn ``Pipeline`` of :class:`~vocpipe.classify.features.ClauseFeaturizer` and a
+multinomial ``LogisticRegression``; probabilities are calibrated with one temperature fitted on
+the dev split.  A second logistic head on the same features flags requests
+(「〜してほしい」「〜を希望します」).
+
+Per clause the model gives ``sentiment``, the three probabilities, ``sentiment_score`` =
+P(positive) - P(negative) in [-1, 1], ``confidence`` (the top probability) and ``request``.
+
+Comment-level sentiment (see :func:`comment_sentiment`) is the length-weighted mean of its
+clause scores: positive above +0.25, negative below -0.25, otherwise neutral, and ``mixed`` when
+it has both a clearly positive and a clearly negative clause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from vocpipe.classify.features import ClauseFeaturizer, as_clause_frame
+from vocpipe.classify.linear import fit_temperature, linear_from_state, linear_state, sigmoid, softmax
+from vocpipe.classify.modelio import load_model
+
+LABELS = ("negative", "neutral", "positive")
+MODEL_NAME = "sentiment"
+
+
+def make_pipeline(C: float = 4.0, seed: int = 0) -> Pipeline:
+    """The untrained sentiment pipeline (cloneable, works with GridSearchCV/cross_validate)."""
+    return Pipeline([
+        ("features", ClauseFeaturizer()),
+        ("clf", LogisticRegression(C=C, max_iter=2000, class_weight="balanced", random_state=seed)),
+    ])
+
+
+class SentimentModel:
+    """Trained sentiment + request model with calibrated probabilities."""
+
+    def __init__(self, pipeline: Pipeline, request_clf: LogisticRegression, temperature: float = 1.0,
+                 request_threshold: float = 0.5, version: str = "untracked"):
+        self.pipeline = pipeline
+        self.request_clf = request_clf
+        self.temperature = temperature
+        self.request_threshold = request_threshold
+        self.version = version
+
+    # -- training --------------------------------------------------------------------------
+    @classmethod
+    def fit(cls, texts: Sequence[str] | pd.DataFrame, sentiments: Sequence[str], requests: Sequence[int],
+            dev_texts=None, dev_sentiments=None, C: float = 4.0, seed: int = 0) -> "SentimentModel":
+        frame = as_clause_frame(texts)
+        pipeline = make_pipeline(C=C, seed=seed).fit(frame, list(sentiments))
+        features = pipeline.named_steps["features"].transform(frame)
+        request_clf = LogisticRegression(C=C, max_iter=2000, class_weight="balanced", random_state=seed)
+        request_clf.fit(features, np.asarray(requests, dtype=int))
+        model = cls(pipeline, request_clf)
+        if dev_texts is not None and len(dev_texts):
+            dev_frame = as_clause_frame(dev_texts)
+            scores = pipeline.decision_function(dev_frame)
+            index = {label: i for i, label in enumerate(pipeline.classes_)}
+            model.temperature = fit_temperature(scores, np.array([index[s] for s in dev_sentiments]))
+        return model
+
+    # -- prediction ------------------------------------------------------------------------
+    @property
+    def classes_(self) -> np.ndarray:
+        return self.pipeline.classes_
+
+    def features(self, X):
+        return self.pipeline.named_steps["features"].transform(as_clause_frame(X))
+
+    def predict_proba(self, X, *, features=None) -> np.ndarray:
+        features = self.features(X) if features is None else features
+        scores = self.pipeline.named_steps["clf"].decision_function(features)
+        return softmax(scores / self.temperature)
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def request_proba(self, X, *, features=None) -> np.ndarray:
+        features = self.features(X) if features is None else features
+        return sigmoid(self.request_clf.decision_function(features))
+
+    def analyse(self, X) -> pd.DataFrame:
+        """Per clause: ``sentiment``, ``p_negative``/``p_neutral``/``p_positive``,
+        ``sentiment_score``, ``confidence``, ``request`` (bool), ``request_proba``."""
+        frame = as_clause_frame(X)
+        if len(frame) == 0:
+            return pd.DataFrame(columns=["sentiment", "p_negative", "p_neutral", "p_positive",
+                                         "sentiment_score", "confidence", "request", "request_proba"])
+        features = self.features(frame)
+        proba = self.predict_proba(None, features=features)
+        classes = list(self.classes_)
+        out = pd.DataFrame({f"p_{c}": proba[:, i] for i, c in enumerate(classes)})
+        out.insert(0, "sentiment", np.array(classes, dtype=object)[proba.argmax(axis=1)])
+        out["sentiment_score"] = out["p_positive"] - out["p_negative"]
+        out["confidence"] = proba.max(axis=1)
+        request_proba = self.request_proba(None, features=features)
+        out["request"] = request_proba >= self.request_threshold
+        out["request_proba"] = request_proba
+        # Text with no word at all (emoji only, blank) keeps what the character features say;
+        # an empty string is neutral by definition.
+        empty = frame["text"].str.strip().eq("").to_numpy()
+        if empty.any():
+            out.loc[empty, ["sentiment", "sentiment_score", "request"]] = ["neutral", 0.0, False]
+        return out
+
+    # -- persistence -----------------------------------------------------------------------
+    def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        meta, arrays = self.pipeline.named_steps["features"].to_state()
+        meta = {"kind": "sentiment", "featurizer": meta, "classes": list(self.classes_),
+                "temperature": self.temperature, "request_threshold": self.request_threshold,
+                "C": self.pipeline.named_steps["clf"].C}
+        arrays = {**arrays, **linear_state(self.pipeline.named_steps["clf"], "sentiment"),
+                  **linear_state(self.request_clf, "request")}
+        return meta, arrays
+
+    @classmethod
+    def load(cls, models_dir: Path) -> "SentimentModel":
+        meta, arrays, card = load_model(Path(models_dir), MODEL_NAME)
+        featurizer = ClauseFeaturizer.from_state(meta["featurizer"], arrays)
+        clf = linear_from_state(arrays, "sentiment", meta["classes"])
+        pipeline = Pipeline([("features", featurizer), ("clf", clf)])
+        request_clf = linear_from_state(arrays, "request", [0, 1])
+        return cls(pipeline, request_clf, meta["temperature"], meta["request_threshold"], card.get("version", "unknown"))
+
+
+def comment_sentiment(clause_scores: Sequence[float], clause_lengths: Sequence[int]) -> tuple[str, float]:
+    """Aggregate clause scores into a comment label and score (rule in the module docstring)."""
+    if len(clause_scores) == 0:
+        return "neutral", 0.0
+    scores = np.asarray(clause_scores, dtype=float)
+    weights = np.maximum(np.asarray(clause_lengths, dtype=float), 1.0)
+    score = float(np.average(scores, weights=weights))
+    if scores.max() >= 0.5 and scores.min() <= -0.5:
+        return "mixed", score
+    if score > 0.25:
+        return "positive", score
+    if score < -0.25:
+        return "negative", score
+    return "neutral", score

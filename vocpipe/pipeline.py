@@ -1,0 +1,135 @@
+"""The steps of a nightly run as plain functions; ``flows/`` wraps each one in a Prefect task.
+
+Keeping the steps here (not inside the flow) means the CLI, the benchmarks and the tests run
+exactly the same code with or without Prefect, and the flow reads like a table of contents.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from vocpipe import store
+from vocpipe.analyze import Models, analyse_comments
+from vocpipe.classify.taxonomy import load_taxonomy
+from vocpipe.config import Settings
+from vocpipe.ingest import LoadResult, load_responses
+
+
+def read_source(path: Path, settings: Settings, *, encoding: str | None = None) -> LoadResult:
+    return load_responses(path, columns=settings.columns or None, encoding=encoding,
+                          timezone=settings.timezone, mask_pii=settings.mask_pii)
+
+
+def begin_run(settings: Settings, run_id: str, flow: str, source: str | None) -> None:
+    with store.connect(settings.db_path) as con:
+        store.start_run(con, run_id, flow, source)
+
+
+def end_run(settings: Settings, run_id: str, status: str, summary: dict) -> None:
+    keys = {"rows_read", "rows_stored", "rows_new", "rows_changed", "rows_unchanged", "rows_quarantined",
+            "responses_processed", "clauses_written", "report_path", "models"}
+    with store.connect(settings.db_path) as con:
+        store.finish_run(con, run_id, status, **{k: v for k, v in summary.items() if k in keys})
+
+
+def store_load(loaded: LoadResult, settings: Settings, run_id: str) -> dict:
+    """Upsert accepted rows and record quarantined ones; returns the run's row counts."""
+    with store.connect(settings.db_path) as con:
+        counts = store.upsert_responses(con, loaded.responses, run_id)
+        store.record_quarantine(con, loaded.quarantine, run_id)
+    summary = {
+        "source_file": loaded.source_file,
+        "rows_read": loaded.rows_read,
+        "rows_stored": loaded.rows_stored,
+        "rows_quarantined": loaded.rows_quarantined,
+        "rows_new": counts["new"],
+        "rows_changed": counts["changed"],
+        "rows_unchanged": counts["unchanged"],
+        "quarantine_reasons": loaded.quarantine["reason"].str.replace(r"'.*?'", "…", regex=True).value_counts().head(5).to_dict(),
+    }
+    return summary
+
+
+def pending_chunks(settings: Settings, full: bool) -> list[pd.DataFrame]:
+    """Responses to analyse, cut into chunks of ``settings.chunk_size``."""
+    with store.connect(settings.db_path) as con:
+        pending = store.pending_responses(con, full=full)
+    size = max(1, settings.chunk_size)
+    return [pending.iloc[i : i + size].reset_index(drop=True) for i in range(0, len(pending), size)]
+
+
+@lru_cache(maxsize=4)
+def cached_models(models_dir: str, taxonomy_path: str | None) -> Models:
+    return Models.load(Path(models_dir), load_taxonomy(taxonomy_path) if taxonomy_path else None)
+
+
+def analyse_chunk(comments: pd.DataFrame, settings: Settings, workers: int = 1) -> pd.DataFrame:
+    taxonomy = str(settings.taxonomy_path) if settings.taxonomy_path else None
+    if workers > 1:
+        return analyse_comments(comments, models_dir=settings.models_dir, taxonomy_path=settings.taxonomy_path,
+                                workers=workers, models=None if len(comments) >= 4000 else cached_models(str(settings.models_dir), taxonomy))
+    return analyse_comments(comments, cached_models(str(settings.models_dir), taxonomy))
+
+
+def write_clauses(clauses: pd.DataFrame, comments: pd.DataFrame, settings: Settings) -> int:
+    with store.connect(settings.db_path) as con:
+        return store.replace_clauses(con, clauses, comments)
+
+
+def model_versions(settings: Settings) -> dict:
+    versions = {}
+    for name in ("sentiment", "topics"):
+        card = Path(settings.models_dir) / f"{name}.card.json"
+        if card.exists():
+            versions[name] = json.loads(card.read_text(encoding="utf-8")).get("version", "unknown")
+    return versions
+
+
+def finish_analysis(settings: Settings, run_id: str, *, report: bool = True) -> dict:
+    """Drivers over the whole store, and the HTML/Excel report when ``report`` is set."""
+    from vocpipe import drivers
+
+    with store.connect(settings.db_path) as con:
+        summary = drivers.headline(con, settings)
+        totals = store.table_counts(con)
+    result = {"nps": summary, "totals": totals, "models": model_versions(settings)}
+    if report:
+        from vocpipe.report import write_reports
+
+        paths = write_reports(settings, Path(settings.report_dir))
+        result["report_path"] = str(paths["html"])
+        result["xlsx_path"] = str(paths["xlsx"])
+        with store.connect(settings.db_path) as con:
+            store.finish_run(con, run_id, "completed", report_path=str(paths["html"]), models=json.dumps(result["models"]))
+    return result
+
+
+def publish_artifact(summary: dict) -> None:
+    """A markdown artifact in Prefect's UI with the run's counts, NPS and top complaints."""
+    from prefect.artifacts import create_markdown_artifact
+
+    nps = summary.get("nps") or {}
+    lines = [
+        f"# VoC run {summary['run_id']}",
+        "",
+        "| | count |", "|---|---|",
+        f"| rows read | {summary['rows_read']} |",
+        f"| rows stored | {summary['rows_stored']} (new {summary['rows_new']}, changed {summary['rows_changed']}, unchanged {summary['rows_unchanged']}) |",
+        f"| rows quarantined | {summary['rows_quarantined']} |",
+        f"| responses analysed | {summary['responses_processed']} |",
+        f"| clauses written | {summary['clauses_written']} |",
+    ]
+    if nps:
+        lines += ["", f"**NPS {nps.get('nps', float('nan')):+.1f}** (95% CI {nps.get('ci_low', float('nan')):+.1f} to {nps.get('ci_high', float('nan')):+.1f}, n={nps.get('n', 0)})"]
+    complaints = summary.get("top_complaints") or []
+    if complaints:
+        lines += ["", "## Top complaint themes", "", "| theme | mentions | change vs previous period |", "|---|---|---|"]
+        for row in complaints[:5]:
+            lines.append(f"| {row['label']} | {row['mentions']} | {row.get('change', '')} |")
+    if summary.get("report_path"):
+        lines += ["", f"Report: `{summary['report_path']}`"]
+    create_markdown_artifact(markdown="\n".join(lines), key="voc-run-summary", description="vocpipe nightly run summary")
