@@ -37,8 +37,8 @@ IO_TASK = dict(retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=re
 
 
 @task(name="read-source", **IO_TASK)
-def read_source(source: str, settings: Settings):
-    return pipeline.read_source(Path(source), settings)
+def read_source(source: str, settings: Settings, encoding: str | None):
+    return pipeline.read_source(Path(source), settings, encoding=encoding)
 
 
 @task(name="store-responses", **IO_TASK)
@@ -73,6 +73,9 @@ def nightly_voc_analysis(
     full: bool = False,
     report: bool = True,
     chunk_size: int | None = None,
+    encoding: str | None = None,
+    report_dir: str | None = None,
+    columns: dict[str, str] | None = None,
     distributed: bool = False,
 ) -> dict:
     """Analyse what is new in ``source`` and refresh the store and the report.
@@ -80,12 +83,12 @@ def nightly_voc_analysis(
     ``distributed=True`` (set by ``--task-runner dask``) analyses chunks in parallel tasks,
     one process each; otherwise each chunk uses a local process pool over all cores.
     """
-    settings = load_settings(db_path=db, chunk_size=chunk_size)
+    settings = load_settings(db_path=db, chunk_size=chunk_size, report_dir=report_dir, columns=columns)
     run_id = uuid.uuid4().hex[:12]
     logger = get_run_logger()
     pipeline.begin_run(settings, run_id, "nightly", source)
     try:
-        loaded = read_source(source, settings)
+        loaded = read_source(source, settings, encoding)
         counts = store_responses(loaded, settings, run_id)
         chunks = pending_chunks(settings, full)
         workers = 1 if distributed else settings.effective_workers()
@@ -110,3 +113,37 @@ def nightly_voc_analysis(
     except Exception:
         pipeline.end_run(settings, run_id, "failed", {})
         raise
+
+
+def run_nightly(source: str, settings: Settings, *, full: bool = False, report: bool = True, encoding: str | None = None,
+                task_runner: str = "local", dask_address: str | None = None) -> dict:
+    """Run the flow in this process (temporary Prefect server unless PREFECT_API_URL is set).
+
+    ``task_runner="dask"`` runs the same flow on prefect-dask's DaskTaskRunner: on the cluster
+    at ``dask_address``, or on a 2-process LocalCluster when no address is given.
+    """
+    flow_to_run = nightly_voc_analysis
+    if task_runner == "dask":
+        flow_to_run = nightly_voc_analysis.with_options(task_runner=dask_task_runner(dask_address))
+    return flow_to_run(
+        source=source, db=str(settings.db_path), full=full, report=report, chunk_size=settings.chunk_size,
+        encoding=encoding, report_dir=str(settings.report_dir), columns=settings.columns or None,
+        distributed=task_runner == "dask",
+    )
+
+
+def dask_task_runner(address: str | None = None, n_workers: int | None = None):
+    """prefect-dask runner for an existing scheduler, or a LocalCluster of one process per core."""
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError:
+        raise VocpipeError("Dask で実行するには pip install 'vocpipe[dask]' が必要です") from None
+    if address:
+        return DaskTaskRunner(address=address)
+    import os
+
+    return DaskTaskRunner(
+        cluster_class="distributed.LocalCluster",
+        cluster_kwargs={"n_workers": n_workers or max(1, os.cpu_count() or 1), "threads_per_worker": 1,
+                        "dashboard_address": None, "processes": True},
+    )

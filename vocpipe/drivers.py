@@ -391,3 +391,102 @@ def headline(con, settings: Settings, scope: Scope | None = None) -> dict:
     where, params = (scope or Scope()).where("r")
     scores = con.execute(f"SELECT nps FROM responses r WHERE {where}", params).fetchnumpy()["nps"]
     return nps_summary(scores)
+
+
+# --------------------------------------------------------------------------- one call for all
+@dataclass
+class DriverAnalysis:
+    """All tables of a driver analysis over one scope (what the report and CLI render)."""
+
+    overall: dict
+    drivers: pd.DataFrame
+    r2: float
+    indicator_stats: pd.DataFrame
+    priority: pd.DataFrame
+    trend: pd.DataFrame
+    alerts: pd.DataFrame
+    segments: pd.DataFrame
+    quotes: dict[str, pd.DataFrame]
+    requests: pd.DataFrame
+    n_clauses: int
+
+
+def segment_nps(con, scope: Scope, responses: pd.DataFrame) -> pd.DataFrame:
+    """NPS per value of every segment column (``segment``, ``value``, NPS columns)."""
+    if responses.empty:
+        return pd.DataFrame(columns=["segment", "value", "n", "nps", "ci_low", "ci_high", "small_n"])
+    where, params = scope.where("r")
+    segs = con.execute(
+        f"SELECT s.response_id, s.name, s.value FROM response_segments s JOIN responses r USING (response_id) WHERE {where}", params
+    ).df().merge(responses[["response_id", "nps"]], on="response_id")
+    rows = []
+    for (name, value), group in segs.groupby(["name", "value"], sort=True):
+        summary = nps_summary(group["nps"].to_numpy())
+        rows.append({"segment": name, "value": value, **{k: summary[k] for k in ("n", "nps", "ci_low", "ci_high", "small_n")}})
+    return pd.DataFrame(rows, columns=["segment", "value", "n", "nps", "ci_low", "ci_high", "small_n"])
+
+
+def request_table(clauses: pd.DataFrame, responses: pd.DataFrame, topics: list[str]) -> pd.DataFrame:
+    """Requests (要望) ranked by topic: ``topic``, ``requests`` (clauses), ``responses``, ``quotes``."""
+    requested = clauses[clauses["request"].fillna(False).astype(bool)]
+    exploded = requested.explode("topics")
+    exploded["topics"] = exploded["topics"].fillna("(なし)")
+    rows = []
+    for topic, group in exploded.groupby("topics"):
+        if topic != "(なし)" and topic not in topics:
+            continue
+        quotes = representative_quotes(requested, responses, topic, None, limit=3) if topic != "(なし)" else pd.DataFrame()
+        rows.append({"topic": topic, "requests": len(group), "responses": group["response_id"].nunique(),
+                     "quotes": quotes[["response_id", "nps", "text"]].to_dict("records") if len(quotes) else []})
+    return pd.DataFrame(rows, columns=["topic", "requests", "responses", "quotes"]).sort_values("requests", ascending=False).reset_index(drop=True)
+
+
+def analyse_scope(con, topics: list[str], scope: Scope | None = None, *, min_support: int = 30, n_boot: int = 200,
+                  seed: int = 0, freq: str = "week", timezone: str = "Asia/Tokyo") -> DriverAnalysis:
+    """Run every driver analysis on the responses in ``scope``."""
+    scope = scope or Scope()
+    responses, clauses = load_scope(con, scope, timezone)
+    indicators = indicator_matrix(responses, clauses, topics)
+    scores = responses["nps"].to_numpy()
+    result = driver_table(indicators, scores, min_support=min_support, n_boot=n_boot, seed=seed)
+    stats_table = indicator_stats(indicators, scores) if len(responses) else pd.DataFrame()
+    table = result.table.merge(stats_table, on=["indicator", "mentions"], how="left") if len(stats_table) else result.table
+    quotes = {}
+    for row in table.itertuples(index=False):
+        if row.mentions > 0:
+            quotes[row.indicator] = representative_quotes(clauses, responses, row.topic, row.polarity, limit=3)
+    trend, alerts = trends(responses, indicators, freq=freq) if len(responses) else (pd.DataFrame(), pd.DataFrame())
+    return DriverAnalysis(
+        overall=nps_summary(scores), drivers=table, r2=result.r2, indicator_stats=stats_table,
+        priority=priority_matrix(result.table, indicators), trend=trend, alerts=alerts,
+        segments=segment_nps(con, scope, responses), quotes=quotes,
+        requests=request_table(clauses, responses, topics), n_clauses=len(clauses),
+    )
+
+
+DRIVER_RESULT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS driver_results (
+    computed_at TIMESTAMPTZ, run_id VARCHAR, indicator VARCHAR, topic VARCHAR, polarity VARCHAR,
+    status VARCHAR, mentions INTEGER, effect DOUBLE, effect_ci_low DOUBLE, effect_ci_high DOUBLE,
+    importance DOUBLE, ci_low DOUBLE, ci_high DOUBLE, nps_impact DOUBLE, nps_impact_ci_low DOUBLE,
+    nps_impact_ci_high DOUBLE, rank DOUBLE
+)
+"""
+
+
+def save_driver_results(con, analysis: DriverAnalysis, run_id: str) -> None:
+    """Replace the stored driver table with this run's (history of NPS stays in responses)."""
+    from vocpipe.store import now_utc
+
+    con.execute(DRIVER_RESULT_SCHEMA)
+    columns = ["indicator", "topic", "polarity", "status", "mentions", "effect", "effect_ci_low", "effect_ci_high",
+               "importance", "ci_low", "ci_high", "nps_impact", "nps_impact_ci_low", "nps_impact_ci_high", "rank"]
+    rows = analysis.drivers[columns].assign(computed_at=now_utc(), run_id=run_id)
+    con.register("driver_rows", rows)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM driver_results")
+        con.execute(f"INSERT INTO driver_results SELECT computed_at, run_id, {', '.join(columns)} FROM driver_rows")
+        con.execute("COMMIT")
+    finally:
+        con.unregister("driver_rows")

@@ -9,8 +9,10 @@ gives the same result as applying it once.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
+from functools import lru_cache
 
 from vocpipe.text.pii import mask_pii
 
@@ -21,6 +23,8 @@ _REPEAT = re.compile(r"(\D)\1{2,}")
 _SPACES = re.compile(r"[ \t\u3000\u00a0]+")
 _SPACE_AROUND_NEWLINE = re.compile(r" ?\n ?")
 _BLANK_LINES = re.compile(r"\n{2,}")
+# Dash look-alikes between digits (０９０−１２３４, 090ー1234 typed with the long-vowel mark).
+_DIGIT_DASH = re.compile(r"(?<=\d)[\u2010-\u2015\u2212\u30fc\uff0d\uff70](?=\d)")
 # Characters typical of UTF-8 Japanese decoded as CP932 (e.g. 縺ゅｊ縺後→縺).
 _MOJIBAKE_MARKERS = set("縺繧繝譁蜈荳驕蠑髢鬮遘隱螳邨")
 
@@ -33,15 +37,42 @@ def mojibake_score(text: str) -> float:
     return hits / len(text)
 
 
+@lru_cache(maxsize=1)
+def _cp932_duplicates() -> dict[str, list[bytes]]:
+    """Characters CP932 can encode in more than one way (NEC / IBM duplicate rows): Python
+    encodes ≡ as 0x81DF, but mojibake made from UTF-8 bytes may have come from 0x8790."""
+    table: dict[str, list[bytes]] = {}
+    for lead in list(range(0x81, 0xA0)) + list(range(0xE0, 0xFD)):
+        for trail in range(0x40, 0xFD):
+            raw = bytes((lead, trail))
+            try:
+                char = raw.decode("cp932")
+            except UnicodeDecodeError:
+                continue
+            table.setdefault(char, []).append(raw)
+    return {c: sorted(v, key=lambda b: b != c.encode("cp932")) for c, v in table.items() if len(v) > 1}
+
+
 def repair_mojibake(text: str) -> str:
-    """Undo UTF-8 text that was decoded as CP932, when the round trip is exact."""
+    """Undo UTF-8 text that was decoded as CP932, when some re-encoding decodes as UTF-8."""
     if mojibake_score(text) < 0.15:
         return text
+    duplicates = _cp932_duplicates()
     try:
-        repaired = text.encode("cp932").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
+        parts = [duplicates.get(c) or [c.encode("cp932")] for c in text]
+    except UnicodeEncodeError:
         return text
-    return repaired if mojibake_score(repaired) < mojibake_score(text) else text
+    ambiguous = [i for i, options in enumerate(parts) if len(options) > 1][:6]
+    for choice in itertools.product(*[range(len(parts[i])) for i in ambiguous]):
+        picked = {i: parts[i][k] for i, k in zip(ambiguous, choice)}
+        raw = b"".join(picked.get(i, options[0]) for i, options in enumerate(parts))
+        try:
+            repaired = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if mojibake_score(repaired) < mojibake_score(text):
+            return repaired
+    return text
 
 
 def normalize_comment(text: str | None, *, mask: bool = True) -> str:
@@ -51,6 +82,7 @@ def normalize_comment(text: str | None, *, mask: bool = True) -> str:
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = repair_mojibake(text)
     text = unicodedata.normalize("NFKC", text)
+    text = _DIGIT_DASH.sub("-", text)
     if mask:
         text = mask_pii(text)
     text = _REPEAT.sub(r"\1\1", text)

@@ -33,11 +33,14 @@ _LIGHT_LEMMAS = {
     "為る", "する", "有る", "ある", "居る", "いる", "成る", "なる", "事", "こと", "物", "もの",
     "様", "よう", "為", "ため", "の", "ん", "方", "さん", "時", "とき", "其れ", "それ", "此れ",
     "これ", "何", "なに", "私", "僕", "自分", "今回", "又", "まあ", "思う", "感じる", "出来る",
-    "できる", "れる", "られる", "せる", "てる", "ちょっと", "一寸", "少し", "とても", "凄い",
+    "できる", "れる", "られる", "せる", "てる", "ちょっと", "一寸", "少し", "とても", "迚も", "凄い",
+    "行く", "来る", "仕舞う", "見る", "置く", "貰う", "呉れる", "上げる",
 }
 
-# Codes for what a MeCab output line means to the featuriser.
-_SKIP, _CONTENT, _FUNCTION, _NEGATION = 0, 1, 2, 3
+# Codes for what a MeCab output line means to the featuriser.  _VERB_AFTER_TE marks verbs that
+# UniDic calls 非自立可能 (行く, 来る, いる, ある, しまう, ...): a main verb on their own
+# (二度と行かない), an auxiliary after て/で (使っていない, where the negation belongs to 使う).
+_SKIP, _CONTENT, _FUNCTION, _NEGATION, _VERB_AFTER_TE, _TE = 0, 1, 2, 3, 4, 5
 
 
 class Token(NamedTuple):
@@ -73,8 +76,12 @@ def _classify_line(line: str) -> tuple[int, str]:
         return _NEGATION, "ない"
     if "-" in lemma and not lemma.startswith("-"):
         lemma = lemma.split("-", 1)[0]  # UniDic lemmas such as 'バス-bus'
-    if pos.startswith(_CONTENT_POS) and not pos.startswith(("動詞-非自立可能", "名詞-数詞")):
+    if pos.startswith("動詞-非自立可能"):
+        return _VERB_AFTER_TE, lemma
+    if pos.startswith(_CONTENT_POS) and not pos.startswith("名詞-数詞"):
         return _CONTENT, lemma
+    if pos.startswith("助詞-接続助詞") and lemma in ("て", "で"):
+        return _TE, lemma
     return _FUNCTION, lemma or surface
 
 
@@ -96,11 +103,15 @@ _cache = _LineCache()
 def _features(parsed: str, content_only: bool) -> list[str]:
     tokens: list[str] = []
     last_content = -1
+    after_te = False
     cache = _cache
     for line in parsed.split("\n"):
         if line == "EOS" or not line:
             continue
         code, lemma = cache[line]
+        if code == _VERB_AFTER_TE:
+            code = _FUNCTION if after_te else _CONTENT
+        after_te = code == _TE
         if code == _CONTENT:
             if content_only and lemma in _LIGHT_LEMMAS:
                 continue
@@ -112,7 +123,7 @@ def _features(parsed: str, content_only: bool) -> list[str]:
                 last_content = -1
             elif not content_only:
                 tokens.append(lemma)
-        elif code == _FUNCTION and not content_only:
+        elif code in (_FUNCTION, _TE) and not content_only:
             tokens.append(lemma)
     return tokens
 
