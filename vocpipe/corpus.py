@@ -99,17 +99,34 @@ def comment_polarity(record: dict) -> str:
 
 
 def make_splits(records: list[dict]) -> pd.DataFrame:
-    """Deterministic stratified split by comment: order each (industry, polarity) stratum by a
-    hash of the id and cut it 70/15/15."""
+    """Deterministic stratified split by comment.
+
+    Comments whose exact text occurs more than once (「特になし」 in several industries) all go
+    to one split chosen by a hash of the text, so a test comment never has a twin in train.
+    The rest: order each (industry, polarity) stratum by a hash of the id and cut it 70/15/15
+    (minus what the repeated texts already took)."""
+    def bucket(key: str) -> int:
+        return int(hashlib.sha256(f"vocpipe-split:{key}".encode()).hexdigest()[:8], 16)
+
+    text_counts = Counter(r["comment"] for r in records)
+    rows = []
     strata: dict[tuple[str, str], list[str]] = {}
     for record in records:
-        strata.setdefault((record["industry"], comment_polarity(record)), []).append(record["id"])
-    rows = []
+        if text_counts[record["comment"]] > 1:
+            b = bucket(record["comment"]) % 100
+            rows.append({"id": record["id"], "split": "test" if b < 15 else "dev" if b < 30 else "train"})
+        else:
+            strata.setdefault((record["industry"], comment_polarity(record)), []).append(record["id"])
+    taken = Counter(r["split"] for r in rows)
+    n_total = len(records)
+    free = n_total - len(rows)
+    # Shares of the remaining comments that bring each split to its target overall.
+    shares = {s: max(0.0, (SPLIT_SHARES[s] * n_total - taken[s]) / free) for s in ("test", "dev")}
     for ids in strata.values():
-        ids = sorted(ids, key=lambda i: hashlib.sha256(f"vocpipe-split:{i}".encode()).hexdigest())
+        ids = sorted(ids, key=bucket)
         n = len(ids)
-        n_test = round(n * SPLIT_SHARES["test"])
-        n_dev = round(n * SPLIT_SHARES["dev"])
+        n_test = round(n * shares["test"])
+        n_dev = round(n * shares["dev"])
         for position, comment_id in enumerate(ids):
             split = "test" if position < n_test else "dev" if position < n_test + n_dev else "train"
             rows.append({"id": comment_id, "split": split})
