@@ -172,8 +172,8 @@ def train_topics(
 
 # --------------------------------------------------------------------------- queries
 DRIVER_HEADERS = {
-    "topic": "トピック", "label": "テーマ", "polarity": "極性", "importance": "重要度", "ci_low": "95%CI下限",
-    "ci_high": "95%CI上限", "effect": "効果(点)", "nps_impact": "NPS改善余地", "mentions": "言及数", "status": "状態",
+    "topic": "トピック", "label": "テーマ", "polarity": "極性", "importance": "重要度", "ci_low": "CI下限",
+    "ci_high": "CI上限", "effect": "効果", "nps_impact": "NPS改善", "mentions": "言及", "status": "状態",
 }
 
 
@@ -201,6 +201,10 @@ def drivers(
     table = table[table["mentions"] > 0]
     columns = ["topic", "label", "polarity", "importance", "ci_low", "ci_high", "effect", "nps_impact", "mentions", "status"]
     fmt = resolve_format(format.value if format else None)
+    if fmt == "table":
+        table["polarity"] = table["polarity"].map({"negative": "不満", "positive": "評価"})
+        table["status"] = table["status"].map({"ranked": "", "insufficient_data": "データ不足"})
+        columns = columns[1:]
     overall = analysis.overall
     if fmt == "table" and overall["n"]:
         typer.echo(f"NPS {overall['nps']:+.1f} (95%CI {overall['ci_low']:+.1f}〜{overall['ci_high']:+.1f}, n={overall['n']}), R²={analysis.r2:.3f}")

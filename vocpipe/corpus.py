@@ -21,6 +21,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from vocpipe.config import REPO_ROOT
@@ -251,3 +252,35 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def second_pass_agreement(corpus_dir: Path = CORPUS_DIR, topics: tuple[str, ...] = DEFAULT_TOPICS) -> dict:
+    """Agreement between the corpus labels and the blind second pass (``second_pass.csv``):
+    Cohen's kappa for sentiment and request, and per topic kappa and F1 of one annotator
+    against the other (micro-F1 over all topics is the human ceiling for the topic model)."""
+    from sklearn.metrics import cohen_kappa_score, f1_score
+
+    second = pd.read_csv(corpus_dir / "second_pass.csv", dtype=str, keep_default_na=False)
+    table = clause_table(load_comments(corpus_dir))
+    table["clause_id"] = table["comment_id"] + ":" + table["clause_index"].astype(str)
+    merged = second.merge(table, on="clause_id", suffixes=("_2", "_1"))
+    first_topics = merged["topics_1"]
+    second_topics = merged["topics_2"].map(lambda s: [t for t in s.split(";") if t])
+    y1 = np.array([[t in ts for t in topics] for ts in first_topics], dtype=int)
+    y2 = np.array([[t in ts for t in topics] for ts in second_topics], dtype=int)
+    per_topic = {}
+    for j, topic in enumerate(topics):
+        per_topic[topic] = {
+            "kappa": round(float(cohen_kappa_score(y1[:, j], y2[:, j])), 3) if y1[:, j].any() or y2[:, j].any() else None,
+            "f1": round(float(f1_score(y1[:, j], y2[:, j], zero_division=0)), 3),
+            "first": int(y1[:, j].sum()), "second": int(y2[:, j].sum()),
+        }
+    return {
+        "clauses": int(len(merged)),
+        "sentiment_kappa": round(float(cohen_kappa_score(merged["sentiment_1"], merged["sentiment_2"])), 3),
+        "sentiment_agreement": round(float((merged["sentiment_1"] == merged["sentiment_2"]).mean()), 3),
+        "request_kappa": round(float(cohen_kappa_score(merged["request_1"].astype(int), merged["request_2"].astype(int))), 3),
+        "topic_micro_f1": round(float(f1_score(y1, y2, average="micro", zero_division=0)), 3),
+        "topic_exact_match": round(float((y1 == y2).all(axis=1).mean()), 3),
+        "per_topic": per_topic,
+    }

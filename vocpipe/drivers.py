@@ -207,7 +207,9 @@ def driver_table(indicators: pd.DataFrame, scores, *, min_support: int = 30, n_b
     base.loc[rows, "nps_impact"] = np.where(complaint, impact, np.nan)
     base.loc[rows, "nps_impact_ci_low"] = np.where(complaint, np.percentile(boot_impact, 2.5, axis=0), np.nan)
     base.loc[rows, "nps_impact_ci_high"] = np.where(complaint, np.percentile(boot_impact, 97.5, axis=0), np.nan)
-    base = base.sort_values(["status", "importance"], ascending=[True, False], na_position="last").reset_index(drop=True)
+    base["_ranked"] = base["status"] == "ranked"
+    base = base.sort_values(["_ranked", "importance", "mentions"], ascending=[False, False, False], na_position="last")
+    base = base.drop(columns="_ranked").reset_index(drop=True)
     base["rank"] = np.where(base["status"] == "ranked", np.arange(1, len(base) + 1), np.nan)
     return DriverResult(base, r2, n)
 

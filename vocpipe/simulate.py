@@ -36,10 +36,9 @@ def simulate_indicators(n: int, effects: dict[str, float] | None = None, nulls=D
 
 # --------------------------------------------------------------------------- survey files
 DEMO_EFFECTS = {
-    "delivery_negative": -3.0,
+    "wait_time_negative": -3.0,
     "system_trouble_negative": -2.5,
-    "wait_time_negative": -1.5,
-    "price_negative": -1.0,
+    "price_negative": -1.5,
     "staff_positive": 1.5,
     "product_quality_positive": 1.0,
 }
@@ -85,7 +84,7 @@ def perturb(comment: str, rng: np.random.Generator) -> str:
 
 
 def simulate_survey(n: int, *, seed: int = 0, start: str = "2026-08-03", weeks: int = 16, perturbed: bool = False,
-                    id_prefix: str = "R", complaint_weight: float = 3.0) -> pd.DataFrame:
+                    id_prefix: str = "R", complaint_weight: float = 4.0) -> pd.DataFrame:
     """Survey rows built from corpus comments with planted NPS effects (see ``DEMO_EFFECTS``).
 
     Columns use the Japanese headers a survey tool exports: 回答ID, 回答日時, 推奨度, 自由記述,

@@ -51,7 +51,7 @@ class ReportData:
     overall: dict
     previous: dict | None  # NPS summary of the period of equal length before the scope
     r2: float
-    drivers: pd.DataFrame  # one row per indicator, ranked first, with ``label``
+    drivers: pd.DataFrame  # one row per indicator, ranked first, with ``label`` and ``topic_label``
     impacts: pd.DataFrame  # ranked complaints with a finite ``nps_impact``, largest first
     priority: pd.DataFrame
     complaints: pd.DataFrame  # queries.theme_table(sentiment="negative")
@@ -108,6 +108,13 @@ def scope_label(scope: Scope) -> str:
     else:
         period = "全期間"
     return f"{period} / {scope.segment[0]}={scope.segment[1]}" if scope.segment else period
+
+
+def _ranked_first(table: pd.DataFrame) -> pd.DataFrame:
+    """Ranked drivers by rank, then the unranked ones by mentions (the order both files show)."""
+    ranked = table["status"] == "ranked"
+    return pd.concat([table[ranked].sort_values("rank"), table[~ranked].sort_values("mentions", ascending=False, kind="stable")],
+                     ignore_index=True)
 
 
 def _trend_series(table: pd.DataFrame, trend: pd.DataFrame, limit: int = TREND_THEMES) -> dict[str, str]:
@@ -187,8 +194,9 @@ def build_report_data(con, settings: Settings, scope: Scope | None = None, taxon
     taxonomy = taxonomy or load_taxonomy(settings.taxonomy_path)
     analysis = drivers.analyse_scope(con, taxonomy.keys, scope, min_support=settings.min_support,
                                      n_boot=settings.bootstrap_resamples, seed=settings.seed, timezone=settings.timezone)
-    table = analysis.drivers.copy()
+    table = _ranked_first(analysis.drivers)
     table["label"] = [indicator_label(taxonomy, t, p) for t, p in zip(table["topic"], table["polarity"])]
+    table["topic_label"] = [taxonomy.label(t) for t in table["topic"]]
     labels = dict(zip(table["indicator"], table["label"]))
     impacts = table[(table["status"] == "ranked") & (table["polarity"] == "negative") & table["nps_impact"].notna()]
     priority = analysis.priority.copy()

@@ -266,25 +266,32 @@ def impact_waterfall(current_nps: float, impacts: pd.DataFrame, *, limit: int = 
 
 
 # --------------------------------------------------------------------------- (c) priority matrix
-def _place_labels(points: list[tuple[float, float, float, str]], size: int, bounds: tuple[float, float, float, float]):
-    """Label positions right of each point (left near the right edge), nudged down to avoid overlap.
+def _label_box(x0: float, y: float, width: float, size: int) -> tuple[float, float, float, float]:
+    return (x0, y - size / 2 - 1, x0 + width, y + size / 2 + 1)
+
+
+def _overlaps(box: tuple[float, float, float, float], boxes: list[tuple[float, float, float, float]]) -> bool:
+    return any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes)
+
+
+def _place_labels(points: list[tuple[float, float, float, str]], size: int, bounds: tuple[float, float, float, float],
+                  taken: list[tuple[float, float, float, float]]) -> list[tuple[float, float, str]]:
+    """Label positions right of each point (left near the right edge), moved up or down by the
+    smallest step that avoids labels already placed and the ``taken`` boxes.
 
     ``points`` are (x, y, radius, text); returns (x, y, anchor) per point.
     """
     left, top, right, bottom = bounds
-    placed, boxes = [], []
+    boxes, placed = list(taken), []
+    offsets = [0.0] + [sign * step for step in range(3, 61, 3) for sign in (1, -1)]
     for px, py, radius, text in points:
         width = _text_width(text, size)
         anchor, tx = ("start", px + radius + 4) if px + radius + 4 + width <= right else ("end", px - radius - 4)
         x0 = tx if anchor == "start" else tx - width
-        ty = py
-        for _ in range(40):
-            box = (x0, ty - size / 2 - 1, x0 + width, ty + size / 2 + 1)
-            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
-                break
-            ty += 3 if ty < bottom - size else -3
-        boxes.append((x0, ty - size / 2 - 1, x0 + width, ty + size / 2 + 1))
-        placed.append((tx, min(max(ty, top + size / 2), bottom - size / 2), anchor))
+        candidates = [py + dy for dy in offsets if top + size / 2 <= py + dy <= bottom - size / 2] or [py]
+        ty = next((c for c in candidates if not _overlaps(_label_box(x0, c, width, size), boxes)), candidates[0])
+        boxes.append(_label_box(x0, ty, width, size))
+        placed.append((tx, ty, anchor))
     return placed
 
 
@@ -292,36 +299,42 @@ def priority_chart(priority: pd.DataFrame) -> str:
     """CSポートフォリオ: performance (share positive) vs importance per topic, median cross-hairs.
 
     ``priority`` needs ``label``, ``performance``, ``importance``, ``mentions``, ``quadrant``.  Point
-    size follows mentions; quadrants: 重点改善 (top left) / 重点維持 / 改善 / 維持.
+    size follows mentions; quadrants: 重点改善 (top left) / 重点維持 / 改善 / 維持, tinted, with
+    their names in strips along the top and bottom edges that points never enter.
     """
     title = "優先度マトリクス (CSポートフォリオ)"
     rows = _finite_rows(priority, "performance", "importance")
     if rows.empty:
         return _empty("priority", title)
-    width, height = 680, 460
-    left, top, right, bottom = 70, 20, width - 20, height - 50
+    width, height, strip = 680, 480, 34
+    left, top, right, bottom = 70, 10, width - 20, height - 50
     y_ticks = _nice_ticks(0.0, max(float(rows["importance"].max()) * 1.1, 1e-6), 5)
-    x = _scale((0.0, 1.0), (left, right))
-    y = _scale((0.0, y_ticks[-1]), (bottom, top))
-    body = _y_axis(y_ticks, y, left, right, _pct)
+    x = _scale((0.0, 1.0), (left + 16, right - 16))
+    y = _scale((0.0, y_ticks[-1]), (bottom - strip, top + strip))
+    mx, my = x(float(rows["performance"].median())), y(float(rows["importance"].median()))
+    body = [_rect(left, top, mx - left, my - top, "#fdeeec"), _rect(mx, top, right - mx, my - top, "#ebf2fa"),
+            _rect(left, my, mx - left, bottom - my, "#fdf6e8"), _rect(mx, my, right - mx, bottom - my, "#f3f4f6")]
+    body += _y_axis(y_ticks, y, left, right, _pct)
     body += _x_axis([0, 0.25, 0.5, 0.75, 1.0], x, top, bottom, _pct)
     body += [_rect(left, top, right - left, bottom - top, "none", stroke=MUTED),
+             _line(mx, top, mx, bottom, stroke=MUTED, dash="5 4"), _line(left, my, right, my, stroke=MUTED, dash="5 4"),
              _text((left + right) / 2, bottom + 32, "パフォーマンス (評価の割合 = 評価 ÷ (評価 + 不満))", size=12, anchor="middle", fill=MUTED),
              _el("text", _esc("重要度 (R² に占める割合)"), x=16.0, y=float((top + bottom) / 2), font_size=12, fill=MUTED,
                  text_anchor="middle", dominant_baseline="middle", transform=f"rotate(-90 16 {(top + bottom) / 2:.0f})")]
-    mx, my = x(float(rows["performance"].median())), y(float(rows["importance"].median()))
-    body += [_line(mx, top, mx, bottom, stroke=MUTED, dash="5 4"), _line(left, my, right, my, stroke=MUTED, dash="5 4")]
-    for name, (qx, qy, anchor) in {"重点改善": (left + 8, top + 14, "start"), "重点維持": (right - 8, top + 14, "end"),
+    taken = []
+    for name, (qx, qy, anchor) in {"重点改善": (left + 8, top + 12, "start"), "重点維持": (right - 8, top + 12, "end"),
                                    "改善": (left + 8, bottom - 12, "start"), "維持": (right - 8, bottom - 12, "end")}.items():
         body.append(_text(qx, qy, name, size=14, anchor=anchor, fill=QUADRANT_COLOURS[name], weight="bold"))
+        label_w = _text_width(name, 14)
+        taken.append(_label_box(qx if anchor == "start" else qx - label_w, qy, label_w, 16))
     mentions = pd.to_numeric(rows["mentions"], errors="coerce").fillna(0).to_numpy(dtype=float)
     radii = 4 + 10 * np.sqrt(mentions / mentions.max()) if mentions.max() > 0 else np.full(len(rows), 6.0)
     points = [(x(r.performance), y(r.importance), float(radius), str(r.label)) for r, radius in zip(rows.itertuples(index=False), radii)]
-    labels = _place_labels(points, 11, (left, top, right, bottom))
+    labels = _place_labels(points, 11, (left, top, right, bottom), taken)
     for row, (px, py, radius, text), (tx, ty, anchor) in zip(rows.itertuples(index=False), points, labels):
         colour = QUADRANT_COLOURS.get(row.quadrant, MUTED)
         tip = f"{row.label}: 重要度 {_pct(row.importance, 1)}, 評価の割合 {_pct(row.performance)}, 言及 {int(row.mentions)} 件 ({row.quadrant})"
-        body.append(_tooltip(tip, _el("circle", cx=float(px), cy=float(py), r=float(radius), fill=colour, fill_opacity="0.75",
+        body.append(_tooltip(tip, _el("circle", cx=float(px), cy=float(py), r=float(radius), fill=colour, fill_opacity="0.8",
                                       stroke="#ffffff", stroke_width=1.0),
                              _text(tx, ty, text, size=11, anchor=anchor)))
     return _svg("priority", title, width, height, body)
@@ -371,11 +384,11 @@ def nps_trend_chart(trend: pd.DataFrame) -> str:
     xs = _period_positions(periods, left + 10, right - 10)
     body = _y_axis(ticks, y, left, right, lambda t: f"{t:+.0f}" if t else "0")
     body += _legend(left, 12, [(PRAISE, "NPS"), ("#cfe0f1", "95% 信頼区間")])
-    band = [f"{px:.1f},{y(v):.1f}" for px, v in zip(xs, rows["ci_high"])] + \
-           [f"{px:.1f},{y(v):.1f}" for px, v in zip(reversed(xs), reversed(rows["ci_low"].tolist()))]
     if len(xs) == 1:
         body.append(_line(xs[0], y(rows["ci_low"].iloc[0]), xs[0], y(rows["ci_high"].iloc[0]), stroke="#cfe0f1", width=8))
     else:
+        band = [f"{px:.1f},{y(v):.1f}" for px, v in zip(xs, rows["ci_high"])] + \
+               [f"{px:.1f},{y(v):.1f}" for px, v in zip(reversed(xs), reversed(rows["ci_low"].tolist()))]
         body.append(_el("polygon", points=" ".join(band), fill="#cfe0f1", fill_opacity="0.8", stroke="none"))
         body.append(_polyline(xs, [y(v) for v in rows["nps"]], PRAISE))
     for px, row in zip(xs, rows.itertuples(index=False)):
