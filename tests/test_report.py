@@ -85,9 +85,9 @@ def sample_frames(n: int = 360, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFra
     return pd.DataFrame(responses), pd.DataFrame(clauses, columns=store.CLAUSE_COLUMNS)
 
 
-def build_sample_store(db_path) -> None:
-    """A store with 360 analysed responses, one finished run and three quarantined rows."""
-    responses, clauses = sample_frames()
+def build_sample_store(db_path, n: int = 360) -> None:
+    """A store with ``n`` analysed responses, one finished run and three quarantined rows."""
+    responses, clauses = sample_frames(n)
     quarantine = pd.DataFrame([
         ("survey_2026q3.csv", 40, "推奨度", "11", "推奨度 (NPS) '11' が 0〜10 の範囲外です"),
         ("survey_2026q3.csv", 41, "推奨度", "12", "推奨度 (NPS) '12' が 0〜10 の範囲外です"),
@@ -98,8 +98,8 @@ def build_sample_store(db_path) -> None:
         store.upsert_responses(con, responses, "run-0001")
         store.record_quarantine(con, quarantine, "run-0001")
         store.replace_clauses(con, clauses, responses[["response_id", "content_hash"]])
-        store.finish_run(con, "run-0001", "completed", rows_read=363, rows_stored=360, rows_quarantined=3,
-                         responses_processed=360, clauses_written=len(clauses))
+        store.finish_run(con, "run-0001", "completed", rows_read=n + 3, rows_stored=n, rows_quarantined=3,
+                         responses_processed=n, clauses_written=len(clauses))
 
 
 def sample_settings(root) -> Settings:
@@ -177,6 +177,13 @@ def test_quarantine_reason_pattern_removes_values_and_row_numbers():
     assert quarantine_reason_pattern("回答ID 'A-17' が 12 行目と重複しています (後の行を採用)") == \
         "回答ID '…' が … 行目と重複しています (後の行を採用)"
     assert quarantine_reason_pattern("列の数が合いません (ヘッダー 5 列、この行 3 列)") == "列の数が合いません (…)"
+
+
+def test_html_size_does_not_grow_with_the_number_of_responses(report, tmp_path):
+    settings = sample_settings(tmp_path)
+    build_sample_store(settings.db_path, n=1440)
+    html = write_reports(settings, tmp_path / "out", xlsx=False)["html"]
+    assert len(html.read_text(encoding="utf-8")) < 1.2 * len(report["html"])
 
 
 def test_missing_discovery_module_is_noted_instead_of_failing(tmp_path, monkeypatch):

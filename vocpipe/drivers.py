@@ -65,7 +65,7 @@ def period_key(timestamps: pd.Series, freq: str) -> pd.Series:
     local = timestamps.dt.tz_localize(None) if timestamps.dt.tz is not None else timestamps
     if freq == "month":
         return local.dt.strftime("%Y-%m")
-    start = local.dt.normalize() - pd.to_timedelta(local.dt.weekday, unit="D")
+    start = local.dt.normalize() - pd.to_timedelta(local.dt.day_of_week, unit="D")
     return start.dt.strftime("%Y-%m-%d")
 
 
@@ -247,7 +247,7 @@ def priority_matrix(drivers: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataF
         matrix["quadrant"] = []
         return matrix
     imp_cut, perf_cut = matrix["importance"].median(), matrix["performance"].median()
-    matrix["quadrant"] = [QUADRANTS[(i > imp_cut, p >= perf_cut)] for i, p in zip(matrix["importance"], matrix["performance"])]
+    matrix["quadrant"] = [QUADRANTS[(i >= imp_cut, p >= perf_cut)] for i, p in zip(matrix["importance"], matrix["performance"])]
     return matrix.sort_values("importance", ascending=False).reset_index(drop=True)
 
 

@@ -57,8 +57,13 @@ class SentimentModel:
         frame = as_clause_frame(texts)
         pipeline = make_pipeline(C=C, seed=seed).fit(frame, list(sentiments))
         features = pipeline.named_steps["features"].transform(frame)
-        request_clf = LogisticRegression(C=C, max_iter=2000, class_weight="balanced", random_state=seed)
-        request_clf.fit(features, np.asarray(requests, dtype=int))
+        request_labels = np.asarray(requests, dtype=int)
+        if len(set(request_labels)) > 1:
+            request_clf = LogisticRegression(C=C, max_iter=2000, class_weight="balanced", random_state=seed)
+            request_clf.fit(features, request_labels)
+        else:  # no request labels in the data: a head that never fires (and says so in the card)
+            request_clf = linear_from_state({"request_coef": np.zeros((1, features.shape[1])),
+                                             "request_intercept": np.array([-20.0])}, "request", [0, 1])
         model = cls(pipeline, request_clf)
         if dev_texts is not None and len(dev_texts):
             dev_frame = as_clause_frame(dev_texts)

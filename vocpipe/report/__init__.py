@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -67,7 +67,8 @@ class ReportData:
     quarantine_reasons: pd.DataFrame
     totals: dict[str, int]
     models: dict[str, str]
-    method: dict = field(default_factory=dict)
+    n_clauses: int  # clauses of the responses in scope
+    method: dict  # the analysis settings the 分析方法 section quotes
 
     @property
     def ranked_drivers(self) -> pd.DataFrame:
@@ -220,7 +221,7 @@ def build_report_data(con, settings: Settings, scope: Scope | None = None, taxon
             columns=["period", "metric", "previous", "current", "p_value", "kind", "label"]),
         segments=analysis.segments.sort_values(["segment", "n"], ascending=[True, False]).reset_index(drop=True),
         runs=_latest_runs(con), quarantine_reasons=_quarantine_reasons(con), totals=store.table_counts(con),
-        models=model_versions(settings),
+        models=model_versions(settings), n_clauses=analysis.n_clauses,
         method={"min_support": settings.min_support, "n_boot": settings.bootstrap_resamples, "seed": settings.seed,
                 "timezone": settings.timezone, "small_n": drivers.SMALL_N},
     )

@@ -1,0 +1,85 @@
+"""Sentiment model: negation, contrast, requests, odd input, and safe loading."""
+
+import shutil
+
+import pytest
+
+from vocpipe.classify.sentiment import SentimentModel, comment_sentiment
+from vocpipe.config import REPO_ROOT
+from vocpipe.errors import ModelError
+from vocpipe.text import normalize_comment, split_clauses
+
+MODELS = REPO_ROOT / "models"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return SentimentModel.load(MODELS)
+
+
+def labels(model, texts):
+    return list(model.predict([normalize_comment(t) for t in texts]))
+
+
+def test_negation_flips_sentiment(model):
+    assert labels(model, ["料理が美味しかった", "料理が美味しくなかった"]) == ["positive", "negative"]
+
+
+def test_double_negative_reads_as_praise(model):
+    assert labels(model, ["接客は悪くない"]) == ["positive"]
+
+
+def test_contrast_gives_two_clauses_with_opposite_labels(model):
+    comment = normalize_comment("スタッフの対応はとても丁寧でしたが、配送が遅すぎて困りました。")
+    clauses = [c.text for c in split_clauses(comment)]
+    assert len(clauses) == 2
+    assert labels(model, clauses) == ["positive", "negative"]
+
+
+def test_requests_are_flagged(model):
+    analysed = model.analyse([normalize_comment(t) for t in ["ポイント還元があると嬉しいです", "アプリにダークモードを追加してほしい", "店員さんが親切でした"]])
+    assert list(analysed["request"]) == [True, True, False]
+
+
+def test_empty_and_emoji_only_input_does_not_crash(model):
+    analysed = model.analyse(["", "😊😊"])
+    assert analysed.loc[0, "sentiment"] == "neutral" and analysed.loc[0, "sentiment_score"] == 0.0
+    assert analysed.loc[1, "sentiment"] in {"positive", "neutral", "negative"}
+
+
+def test_probabilities_sum_to_one_and_score_is_in_range(model):
+    analysed = model.analyse(["最高でした", "普通", "最悪"])
+    total = analysed[["p_negative", "p_neutral", "p_positive"]].sum(axis=1)
+    assert ((total - 1).abs() < 1e-6).all()
+    assert analysed["sentiment_score"].between(-1, 1).all()
+
+
+def test_comment_sentiment_is_the_length_weighted_mean_with_mixed():
+    assert comment_sentiment([0.9, -0.8], [10, 10])[0] == "mixed"
+    assert comment_sentiment([0.6, 0.2], [10, 10]) == ("positive", pytest.approx(0.4))
+    assert comment_sentiment([], []) == ("neutral", 0.0)
+
+
+def test_model_file_with_wrong_hash_refuses_to_load(tmp_path):
+    for path in MODELS.glob("sentiment.*"):
+        shutil.copy(path, tmp_path / path.name)
+    with open(tmp_path / "sentiment.npz", "ab") as handle:
+        handle.write(b"tampered")
+    with pytest.raises(ModelError, match="ハッシュがモデルカードと一致しません"):
+        SentimentModel.load(tmp_path)
+
+
+def test_missing_model_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelError, match="モデルファイルがありません"):
+        SentimentModel.load(tmp_path)
+
+
+def test_saved_model_predicts_exactly_like_the_trained_one(tmp_path):
+    from vocpipe.classify.modelio import save_model
+
+    texts = ["配送が早い", "配送が遅い", "普通です", "店員が親切", "店員が失礼", "特になし"] * 4
+    trained = SentimentModel.fit(texts, ["positive", "negative", "neutral", "positive", "negative", "neutral"] * 4, [0, 1] * 12)
+    meta, arrays = trained.to_state()
+    save_model(tmp_path, "sentiment", meta, arrays, {"version": "t"}, "card")
+    loaded = SentimentModel.load(tmp_path)
+    assert (abs(loaded.predict_proba(texts) - trained.predict_proba(texts)) < 1e-5).all()

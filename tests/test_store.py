@@ -1,0 +1,59 @@
+"""DuckDB store: idempotent loads, reprocessing of changed comments, atomic clause writes."""
+
+import pandas as pd
+
+from vocpipe import store
+from vocpipe.ingest import load_responses
+
+
+def load_into(db, path, run_id="run1"):
+    result = load_responses(path)
+    with store.connect(db) as con:
+        counts = store.upsert_responses(con, result.responses, run_id)
+        store.record_quarantine(con, result.quarantine, run_id)
+        return counts, store.table_counts(con)
+
+
+def test_loading_the_same_file_twice_duplicates_nothing(tmp_path, survey_csv):
+    path = survey_csv([["A1", "2026/11/24", "9", "満足", "店舗"], ["A2", "2026/11/24", "N/A", "不明", "店舗"]])
+    first, totals_first = load_into(tmp_path / "v.duckdb", path)
+    second, totals_second = load_into(tmp_path / "v.duckdb", path, "run2")
+    assert first == {"new": 1, "changed": 0, "unchanged": 0}
+    assert second == {"new": 0, "changed": 0, "unchanged": 1}
+    assert totals_first == totals_second == {"responses": 1, "clauses": 0, "quarantine": 1, "runs": 0}
+
+
+def test_changed_comment_replaces_the_old_one_and_is_marked_for_reprocessing(tmp_path, survey_csv):
+    db = tmp_path / "v.duckdb"
+    load_into(db, survey_csv([["A1", "2026/11/24", "3", "配送が遅い", "Web"]], name="a.csv"))
+    with store.connect(db) as con:
+        pending = store.pending_responses(con)
+        clauses = pd.DataFrame([{"response_id": "A1", "clause_index": 0, "start_char": 0, "end_char": 5, "text": "配送が遅い",
+                                 "sentiment": "negative", "sentiment_score": -0.9, "confidence": 0.9, "request": False,
+                                 "topics": ["delivery"], "topic_sources": ["model"]}])
+        store.replace_clauses(con, clauses, pending)
+        assert store.pending_responses(con).empty
+    counts, _ = load_into(db, survey_csv([["A1", "2026/11/24", "3", "配送がとても遅い", "Web"]], name="b.csv"))
+    assert counts == {"new": 0, "changed": 1, "unchanged": 0}
+    with store.connect(db) as con:
+        assert con.execute("SELECT comment FROM responses").fetchone()[0] == "配送がとても遅い"
+        assert list(store.pending_responses(con)["response_id"]) == ["A1"]
+
+
+def test_replacing_clauses_removes_the_old_ones(tmp_path, survey_csv):
+    db = tmp_path / "v.duckdb"
+    load_into(db, survey_csv([["A1", "2026/11/24", "3", "遅い", "Web"]]))
+    row = {"response_id": "A1", "start_char": 0, "end_char": 2, "text": "遅い", "sentiment": "negative",
+           "sentiment_score": -0.8, "confidence": 0.8, "request": False, "topics": [], "topic_sources": []}
+    with store.connect(db) as con:
+        pending = store.pending_responses(con)
+        store.replace_clauses(con, pd.DataFrame([{**row, "clause_index": 0}, {**row, "clause_index": 1}]), pending)
+        store.replace_clauses(con, pd.DataFrame([{**row, "clause_index": 0}]), pending)
+        assert con.execute("SELECT count(*) FROM clauses").fetchone()[0] == 1
+
+
+def test_segments_are_stored_as_rows_for_filtering(tmp_path, survey_csv):
+    db = tmp_path / "v.duckdb"
+    load_into(db, survey_csv([["A1", "2026/11/24", "3", "遅い", "アプリ"]]))
+    with store.connect(db) as con:
+        assert con.execute("SELECT name, value FROM response_segments").fetchall() == [("チャネル", "アプリ")]
