@@ -54,9 +54,17 @@ def test_probabilities_sum_to_one_and_score_is_in_range(model):
     assert analysed["sentiment_score"].between(-1, 1).all()
 
 
-def test_comment_sentiment_is_the_length_weighted_mean_with_mixed():
-    assert comment_sentiment([0.9, -0.8], [10, 10])[0] == "mixed"
-    assert comment_sentiment([0.6, 0.2], [10, 10]) == ("positive", pytest.approx(0.4))
+def test_comment_sentiment_averages_clause_probabilities():
+    negative_but_unsure = [[0.53, 0.04, 0.43]]
+    assert comment_sentiment(negative_but_unsure, [20]) == ("negative", pytest.approx(-0.10))
+    assert comment_sentiment([[0.1, 0.2, 0.7], [0.1, 0.6, 0.3]], [30, 10]) == ("positive", pytest.approx(0.5))
+
+
+def test_clear_praise_and_clear_complaint_make_a_mixed_comment():
+    assert comment_sentiment([[0.05, 0.05, 0.9], [0.8, 0.1, 0.1]], [10, 10])[0] == "mixed"
+
+
+def test_comment_without_clauses_is_neutral():
     assert comment_sentiment([], []) == ("neutral", 0.0)
 
 

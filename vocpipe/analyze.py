@@ -73,6 +73,8 @@ def classify_clauses(clauses: pd.DataFrame, models: Models) -> pd.DataFrame:
     out["sentiment"] = sentiment["sentiment"].to_numpy()
     out["sentiment_score"] = sentiment["sentiment_score"].to_numpy().astype(float)
     out["confidence"] = sentiment["confidence"].to_numpy().astype(float)
+    for label in ("negative", "neutral", "positive"):
+        out[f"p_{label}"] = sentiment[f"p_{label}"].to_numpy().astype(float)
     out["request"] = sentiment["request"].to_numpy().astype(bool)
     out["topics"] = topics["topics"].to_numpy()
     out["topic_sources"] = topics["topic_sources"].to_numpy()

@@ -53,7 +53,7 @@ def classify_file(path: Path, text_column: str, output: Path, *, level: str, enc
             if group is None:
                 labels.append("neutral"), scores.append(0.0), topics.append(""), requests.append(0)
                 continue
-            label, score = comment_sentiment(group["sentiment_score"].to_numpy(), group["text"].str.len().to_numpy())
+            label, score = comment_sentiment(group[["p_negative", "p_neutral", "p_positive"]].to_numpy(), group["text"].str.len().to_numpy())
             labels.append(label)
             scores.append(round(score, 4))
             topics.append(";".join(dict.fromkeys(t for ts in group["topics"] for t in ts)))

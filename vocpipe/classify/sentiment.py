@@ -8,9 +8,10 @@ the dev split.  A second logistic head on the same features flags requests
 Per clause the model gives ``sentiment``, the three probabilities, ``sentiment_score`` =
 P(positive) - P(negative) in [-1, 1], ``confidence`` (the top probability) and ``request``.
 
-Comment-level sentiment (see :func:`comment_sentiment`) is the length-weighted mean of its
-clause scores: positive above +0.25, negative below -0.25, otherwise neutral, and ``mixed`` when
-it has both a clearly positive and a clearly negative clause.
+Comment-level sentiment (see :func:`comment_sentiment`) averages its clauses' probabilities,
+weighted by clause length, and takes the most probable label; it is ``mixed`` when one clause is
+clearly positive and another clearly negative (both >= 0.6).  Its score is P(pos) - P(neg) of
+that average.
 """
 
 from __future__ import annotations
@@ -136,17 +137,15 @@ class SentimentModel:
         return cls(pipeline, request_clf, meta["temperature"], meta["request_threshold"], card.get("version", "unknown"))
 
 
-def comment_sentiment(clause_scores: Sequence[float], clause_lengths: Sequence[int]) -> tuple[str, float]:
-    """Aggregate clause scores into a comment label and score (rule in the module docstring)."""
-    if len(clause_scores) == 0:
+def comment_sentiment(clause_proba: np.ndarray, clause_lengths: Sequence[int]) -> tuple[str, float]:
+    """Aggregate clause probabilities (columns negative, neutral, positive) into a comment label
+    and score; the rule is in the module docstring."""
+    proba = np.asarray(clause_proba, dtype=float).reshape(-1, 3)
+    if len(proba) == 0:
         return "neutral", 0.0
-    scores = np.asarray(clause_scores, dtype=float)
     weights = np.maximum(np.asarray(clause_lengths, dtype=float), 1.0)
-    score = float(np.average(scores, weights=weights))
-    if scores.max() >= 0.5 and scores.min() <= -0.5:
+    mean = np.average(proba, axis=0, weights=weights)
+    score = float(mean[2] - mean[0])
+    if proba[:, 2].max() >= 0.6 and proba[:, 0].max() >= 0.6 and proba[:, 2].argmax() != proba[:, 0].argmax():
         return "mixed", score
-    if score > 0.25:
-        return "positive", score
-    if score < -0.25:
-        return "negative", score
-    return "neutral", score
+    return LABELS[int(mean.argmax())], score

@@ -51,7 +51,7 @@ class ReportData:
     overall: dict
     previous: dict | None  # NPS summary of the period of equal length before the scope
     r2: float
-    drivers: pd.DataFrame  # one row per indicator, ranked first, with ``label`` and ``topic_label``
+    drivers: pd.DataFrame  # one row per indicator, ranked first, with ``label``, ``topic_label``, ``polarity_label``
     impacts: pd.DataFrame  # ranked complaints with a finite ``nps_impact``, largest first
     priority: pd.DataFrame
     complaints: pd.DataFrame  # queries.theme_table(sentiment="negative")
@@ -180,7 +180,7 @@ def _emerging_themes(con, scope: Scope, taxonomy: Taxonomy) -> tuple[pd.DataFram
     try:
         from vocpipe.classify.discover import emerging_themes
     except ImportError as exc:
-        return pd.DataFrame(columns=columns), f"新たなテーマの抽出機能を利用できません ({exc})"
+        return pd.DataFrame(columns=columns), f"新たなテーマの抽出機能 (vocpipe.classify.discover) を利用できません: {exc}"
     themes = emerging_themes(con, scope, taxonomy)
     if themes is None or themes.empty:
         return pd.DataFrame(columns=columns), "既存のテーマに当てはまらない新しい話題は見つかりませんでした。"
@@ -198,6 +198,7 @@ def build_report_data(con, settings: Settings, scope: Scope | None = None, taxon
     table = _ranked_first(analysis.drivers)
     table["label"] = [indicator_label(taxonomy, t, p) for t, p in zip(table["topic"], table["polarity"])]
     table["topic_label"] = [taxonomy.label(t) for t in table["topic"]]
+    table["polarity_label"] = table["polarity"].map(POLARITY_LABELS)
     labels = dict(zip(table["indicator"], table["label"]))
     impacts = table[(table["status"] == "ranked") & (table["polarity"] == "negative") & table["nps_impact"].notna()]
     priority = analysis.priority.copy()
@@ -223,7 +224,7 @@ def build_report_data(con, settings: Settings, scope: Scope | None = None, taxon
         runs=_latest_runs(con), quarantine_reasons=_quarantine_reasons(con), totals=store.table_counts(con),
         models=model_versions(settings), n_clauses=analysis.n_clauses,
         method={"min_support": settings.min_support, "n_boot": settings.bootstrap_resamples, "seed": settings.seed,
-                "timezone": settings.timezone, "small_n": drivers.SMALL_N},
+                "timezone": settings.timezone},
     )
 
 
@@ -303,7 +304,7 @@ def render_html(data: ReportData) -> str:
         ranked=_records(data.ranked_drivers), insufficient=_records(data.insufficient_drivers),
         never_mentioned=int((data.drivers["mentions"] == 0).sum()), impacts=_records(data.impacts),
         priority=_records(data.priority), complaints=_records(data.complaints), praise=_records(data.praise),
-        requests=_records(data.requests.head(10)), emerging=_records(data.emerging), alerts=_records(data.alerts),
+        requests=_records(data.requests), emerging=_records(data.emerging), alerts=_records(data.alerts),
         segments=_segment_groups(data.segments), runs=_records(data.runs),
         reasons=_records(data.quarantine_reasons), small_n=drivers.SMALL_N,
     )

@@ -371,9 +371,10 @@ def nps_trend_chart(trend: pd.DataFrame) -> str:
     ``trend`` needs ``period``, ``n``, ``nps``, ``ci_low``, ``ci_high``, ``small_n``.
     """
     title = "NPS の週次推移 (帯は 95% 信頼区間、白丸は n<30 の参考値)"
-    rows = _finite_rows(trend, "nps", "ci_low", "ci_high").sort_values("period") if trend is not None and len(trend) else pd.DataFrame()
+    rows = _finite_rows(trend, "nps", "ci_low", "ci_high")
     if rows.empty:
         return _empty("nps_trend", title)
+    rows = rows.sort_values("period")
     width, height = 680, 280
     left, top, right, bottom = 56, 34, width - 20, height - 34
     low = max(-100.0, float(rows["ci_low"].min()) - 5)

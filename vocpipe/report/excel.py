@@ -16,18 +16,16 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from vocpipe.drivers import SMALL_N
+
 if TYPE_CHECKING:
     from vocpipe.report import ReportData
 
 SHEETS = ("サマリー", "ドライバー", "NPSインパクト", "優先度マトリクス", "不満テーマ", "評価テーマ", "要望",
           "新たなテーマ", "推移", "セグメント", "データ品質")
-PERCENT_HEADERS = {
-    "重要度", "重要度 95%CI 下限", "重要度 95%CI 上限", "パフォーマンス (評価の割合)", "言及率", "前期間の言及率",
-    "言及率の変化", "割合",
-}
+PERCENT_HEADERS = {"重要度", "重要度 95%CI 下限", "重要度 95%CI 上限", "パフォーマンス (評価の割合)", "言及率の変化"}
 WRAP_HEADERS = {"代表的な声", "特徴語", "理由", "備考"}
 STATUS_LABELS = {"ranked": "分析対象", "insufficient_data": "データ不足"}
-POLARITY_LABELS = {"negative": "不満", "positive": "評価"}
 Block = tuple[str | None, pd.DataFrame]
 
 
@@ -45,7 +43,7 @@ def quotes_text(quotes: object) -> str:
 
 
 def _small_n_flag(flag: object) -> str:
-    return "参考値 (n<30)" if bool(flag) else ""
+    return f"参考値 (n<{SMALL_N})" if bool(flag) else ""
 
 
 def excel_ready(frame: pd.DataFrame, timezone: str) -> pd.DataFrame:
@@ -77,13 +75,13 @@ def summary_table(data: ReportData) -> pd.DataFrame:
         ("NPS", o["nps"]),
         ("NPS 95%CI 下限", o["ci_low"]),
         ("NPS 95%CI 上限", o["ci_high"]),
-        ("参考値 (n<30)", "はい" if o["small_n"] else "いいえ"),
+        (f"参考値 (n<{SMALL_N})", "はい" if o["small_n"] else "いいえ"),
         ("推奨者数 (9-10)", o["promoters"]),
         ("中立者数 (7-8)", o["passives"]),
         ("批判者数 (0-6)", o["detractors"]),
-        ("推奨者の割合", o["promoter_share"]),
-        ("中立者の割合", o["passive_share"]),
-        ("批判者の割合", o["detractor_share"]),
+        ("推奨者の割合 (%)", 100 * o["promoter_share"]),
+        ("中立者の割合 (%)", 100 * o["passive_share"]),
+        ("批判者の割合 (%)", 100 * o["detractor_share"]),
         ("前期間の NPS", previous.get("nps", "")),
         ("前期間の回答数", previous.get("n", "")),
         ("前期間との差", data.nps_change if pd.notna(data.nps_change) else ""),
@@ -96,7 +94,7 @@ def summary_table(data: ReportData) -> pd.DataFrame:
 def driver_sheet_table(data: ReportData) -> pd.DataFrame:
     """Every indicator, ranked ones first, with effect, importance and NPS impact and their CIs."""
     columns = {
-        "rank": "順位", "label": "テーマ", "polarity": "区分", "status": "状態", "mentions": "言及数",
+        "rank": "順位", "label": "テーマ", "polarity_label": "区分", "status": "状態", "mentions": "言及数",
         "effect": "効果 (点)", "effect_ci_low": "効果 95%CI 下限", "effect_ci_high": "効果 95%CI 上限",
         "importance": "重要度", "ci_low": "重要度 95%CI 下限", "ci_high": "重要度 95%CI 上限",
         "nps_impact": "NPSインパクト", "nps_impact_ci_low": "NPSインパクト 95%CI 下限",
@@ -104,7 +102,6 @@ def driver_sheet_table(data: ReportData) -> pd.DataFrame:
         "indicator": "指標キー",
     }
     table = data.drivers.reindex(columns=list(columns)).copy()
-    table["polarity"] = table["polarity"].map(POLARITY_LABELS)
     table["status"] = table["status"].map(STATUS_LABELS)
     return table.rename(columns=columns)
 
@@ -221,14 +218,17 @@ def _display_width(value: object) -> int:
 
 
 def _format_table(sheet, table: pd.DataFrame, header_row: int) -> None:
-    """Bold headers, % formats for proportions, wrapped quote cells and widths that fit the text."""
+    """Bold headers, % formats for proportions, two decimals for other fractional numbers, wrapped
+    quote cells and column widths that fit the text."""
     for j, header in enumerate(table.columns, start=1):
         letter = get_column_letter(j)
         sheet.cell(row=header_row, column=j).font = Font(bold=True)
         cells = [sheet.cell(row=header_row + 1 + i, column=j) for i in range(len(table))]
         for cell in cells:
-            if header in PERCENT_HEADERS:
+            if header in PERCENT_HEADERS or header.endswith("言及率"):
                 cell.number_format = "0.0%"
+            elif isinstance(cell.value, float):
+                cell.number_format = "0.00"
             elif header in WRAP_HEADERS:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         widest = max([_display_width(header)] + [_display_width(v) for v in table[header].head(200)])
@@ -264,6 +264,7 @@ def write_workbook(data: ReportData, path: Path) -> Path:
     """Write every report table to ``path`` (.xlsx), one sheet each, in :data:`SHEETS` order."""
     timezone = data.method.get("timezone", "Asia/Tokyo")
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, blocks in workbook_tables(data).items():
-            _write_blocks(writer, name, blocks, timezone)
+        tables = workbook_tables(data)
+        for name in SHEETS:
+            _write_blocks(writer, name, tables[name], timezone)
     return Path(path)
