@@ -34,6 +34,13 @@ class Models:
     sentiment: SentimentModel
     topics: TopicModel
 
+    def __post_init__(self) -> None:
+        # Both shipped models are trained on the same clauses with the same featurizer settings;
+        # when their fitted featurizers are identical, features are computed once per batch.
+        sentiment_features = self.sentiment.pipeline.named_steps["features"]
+        self.shared_features = self.topics.featurizer is not None and (
+            sentiment_features.fingerprint() == self.topics.featurizer.fingerprint())
+
     @classmethod
     def load(cls, models_dir: Path, taxonomy: Taxonomy | None = None) -> "Models":
         return cls(SentimentModel.load(models_dir), TopicModel.load(models_dir, taxonomy))
@@ -67,8 +74,13 @@ def classify_clauses(clauses: pd.DataFrame, models: Models) -> pd.DataFrame:
         return clauses.reindex(columns=[*CLAUSE_COLUMNS, "topic_confidence"])
     frame = pd.DataFrame({"text": clauses["text"].to_numpy(),
                           "tokens": join_tokens(tokenize_batch(clauses["text"].tolist()))})
-    sentiment = models.sentiment.analyse(frame)
-    topics = models.topics.predict(frame)
+    if models.shared_features:
+        features = models.sentiment.features(frame)
+        sentiment = models.sentiment.analyse(frame, features=features)
+        topics = models.topics.predict(frame, features=features)
+    else:
+        sentiment = models.sentiment.analyse(frame)
+        topics = models.topics.predict(frame)
     out = clauses.reset_index(drop=True).copy()
     out["sentiment"] = sentiment["sentiment"].to_numpy()
     out["sentiment_score"] = sentiment["sentiment_score"].to_numpy().astype(float)

@@ -99,6 +99,17 @@ class ClauseFeaturizer(TransformerMixin, BaseEstimator):
         arrays = {"word_idf": self.word_vectorizer_.idf_, "char_idf": self.char_vectorizer_.idf_}
         return meta, arrays
 
+    def fingerprint(self) -> str:
+        """Hash of the fitted state: two featurizers with the same fingerprint produce identical
+        matrices, so the flow computes features once for both models."""
+        import hashlib
+
+        meta, arrays = self.to_state()
+        digest = hashlib.sha256(repr((meta["params"], meta["word_vocabulary"], meta["char_vocabulary"])).encode())
+        for key in sorted(arrays):
+            digest.update(np.ascontiguousarray(arrays[key], dtype=np.float64).tobytes())
+        return digest.hexdigest()
+
     @classmethod
     def from_state(cls, meta: dict, arrays: dict[str, np.ndarray]) -> "ClauseFeaturizer":
         params = meta["params"]

@@ -93,14 +93,16 @@ class SentimentModel:
         features = self.features(X) if features is None else features
         return sigmoid(self.request_clf.decision_function(features))
 
-    def analyse(self, X) -> pd.DataFrame:
+    def analyse(self, X, *, features=None) -> pd.DataFrame:
         """Per clause: ``sentiment``, ``p_negative``/``p_neutral``/``p_positive``,
-        ``sentiment_score``, ``confidence``, ``request`` (bool), ``request_proba``."""
+        ``sentiment_score``, ``confidence``, ``request`` (bool), ``request_proba``.
+
+        ``features`` may be passed when they were already computed by an identical featurizer."""
         frame = as_clause_frame(X)
         if len(frame) == 0:
             return pd.DataFrame(columns=["sentiment", "p_negative", "p_neutral", "p_positive",
                                          "sentiment_score", "confidence", "request", "request_proba"])
-        features = self.features(frame)
+        features = self.features(frame) if features is None else features
         proba = self.predict_proba(None, features=features)
         classes = list(self.classes_)
         out = pd.DataFrame({f"p_{c}": proba[:, i] for i, c in enumerate(classes)})

@@ -90,20 +90,19 @@ class TopicModel:
         features = self.featurizer.transform(as_clause_frame(X)) if features is None else features
         return sigmoid(features @ self.coef.T.astype(np.float32) + self.intercept)
 
-    def predict(self, X) -> pd.DataFrame:
+    def predict(self, X, *, features=None) -> pd.DataFrame:
         """Per clause: ``topics`` (list of keys), ``topic_sources`` (``model``/``rule`` each)
-        and ``topic_confidence`` (the lowest margin-based confidence among model topics, 1.0
-        when none is near its threshold; used to queue clauses for labelling)."""
-        frame = as_clause_frame(X)
-        proba = self.model_proba(frame)
+        and ``topic_confidence`` (the smallest distance of any model topic's probability from
+        its threshold, scaled to [0, 1]; low means unsure, used to queue clauses for labelling)."""
+        frame = as_clause_frame(X) if features is None or isinstance(X, pd.DataFrame) else pd.DataFrame({"text": list(X)})
+        proba = self.model_proba(frame, features=features)
+        hits = proba >= self.thresholds
         rule_topics = set(self.rule_topics)
-        topics_out, sources_out, confidence_out = [], [], []
+        topics_out, sources_out = [], []
+        names = np.array(self.model_topics, dtype=object)
         for i, text in enumerate(frame["text"]):
-            topics, sources = [], []
-            for j, topic in enumerate(self.model_topics):
-                if proba[i, j] >= self.thresholds[j]:
-                    topics.append(topic)
-                    sources.append("model")
+            topics = list(names[hits[i]])
+            sources = ["model"] * len(topics)
             if rule_topics:
                 for topic in self.taxonomy.keyword_topics(text):
                     if topic in rule_topics:
@@ -111,12 +110,12 @@ class TopicModel:
                         sources.append("rule")
             topics_out.append(topics)
             sources_out.append(sources)
-            if proba.shape[1]:
-                margin = np.abs(proba[i] - self.thresholds) / np.maximum(self.thresholds, 1 - self.thresholds)
-                confidence_out.append(float(margin.min()))
-            else:
-                confidence_out.append(1.0)
-        return pd.DataFrame({"topics": topics_out, "topic_sources": sources_out, "topic_confidence": confidence_out})
+        if proba.shape[1]:
+            margin = np.abs(proba - self.thresholds) / np.maximum(self.thresholds, 1 - self.thresholds)
+            confidence = margin.min(axis=1)
+        else:
+            confidence = np.ones(len(frame))
+        return pd.DataFrame({"topics": topics_out, "topic_sources": sources_out, "topic_confidence": confidence})
 
     # -- persistence -----------------------------------------------------------------------
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
