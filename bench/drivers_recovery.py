@@ -14,7 +14,11 @@ from __future__ import annotations
 import argparse
 import time
 
-import common  # noqa: F401  (puts the repo on the import path)
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402,F401  (puts the repo on the import path)
 
 
 def main() -> None:

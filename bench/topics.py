@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common import REPO
+import sys  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # for `common` (it then tidies the path)
+from common import REPO  # noqa: E402
 
 
 def main() -> None:

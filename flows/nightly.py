@@ -42,8 +42,17 @@ def read_source(source: str, settings: Settings, encoding: str | None):
 
 
 @task(name="store-responses", **IO_TASK)
-def store_responses(loaded, settings: Settings, run_id: str) -> dict:
-    return pipeline.store_load(loaded, settings, run_id)
+def store_responses(loaded, settings: Settings, run_id: str, fingerprint: str) -> dict:
+    return pipeline.store_load(loaded, settings, run_id, fingerprint)
+
+
+@task(name="fingerprint-source", **IO_TASK)
+def fingerprint_source(source: str, settings: Settings, encoding: str | None) -> str:
+    from vocpipe.errors import InputError
+
+    if not Path(source).is_file():
+        raise InputError(f"{source}: ファイルが見つかりません")
+    return pipeline.source_fingerprint(Path(source), settings, encoding)
 
 
 @task(name="pending-chunks", **IO_TASK)
@@ -88,8 +97,12 @@ def nightly_voc_analysis(
     logger = get_run_logger()
     pipeline.begin_run(settings, run_id, "nightly", source)
     try:
-        loaded = read_source(source, settings, encoding)
-        counts = store_responses(loaded, settings, run_id)
+        fingerprint = fingerprint_source(source, settings, encoding)
+        if not full and pipeline.source_unchanged(settings, fingerprint):
+            counts = pipeline.unchanged_source_summary(source)  # same bytes as an earlier load
+        else:
+            loaded = read_source(source, settings, encoding)
+            counts = store_responses(loaded, settings, run_id, fingerprint)
         chunks = pending_chunks(settings, full)
         workers = 1 if distributed else settings.effective_workers()
         clauses_written = 0

@@ -142,5 +142,5 @@ def test_run_on_the_bad_file_stores_good_rows_and_a_rerun_changes_no_counts(tmp_
     assert first.returncode == 0, first.stderr
     assert "読み込み 14 行 = 保存 6 行 + 隔離 8 行" in first.stdout
     second = cli("run", "--input", str(SAMPLE / "bad_rows.csv"), "--db", str(db), "--no-report")
-    assert "(新規 0 / 変更 0 / 変更なし 6)" in second.stdout
+    assert "前回読み込んだものと同一です" in second.stdout
     assert "データベース: 回答 6 件 / 節" in second.stdout and "隔離 8 行" in second.stdout

@@ -64,9 +64,20 @@ def test_rerun_with_the_same_input_changes_nothing(prefect_server, small_survey,
     run(small_survey, db, report=False)
     before = snapshot(db)
     summary = run(small_survey, db, report=False)
-    assert summary["rows_unchanged"] == SUBSET_ROWS and summary["responses_processed"] == 0
+    assert summary["source_unchanged"] and summary["responses_processed"] == 0
     for left, right in zip(before, snapshot(db)):
         pd.testing.assert_frame_equal(left, right)
+
+
+def test_re_export_with_one_new_row_stores_only_that_row(prefect_server, small_survey, tmp_path):
+    db = tmp_path / "v.duckdb"
+    run(small_survey, db, report=False)
+    frame = pd.read_csv(small_survey, dtype=str)
+    grown = tmp_path / "grown.csv"
+    pd.concat([frame, frame.iloc[[0]].assign(回答ID="NEW-2")]).to_csv(grown, index=False)
+    summary = run(grown, db, report=False)
+    assert (summary["rows_read"], summary["rows_unchanged"], summary["rows_new"]) == (SUBSET_ROWS + 1, SUBSET_ROWS, 1)
+    assert summary["responses_processed"] == 1
 
 
 def test_only_new_and_changed_responses_are_processed(prefect_server, small_survey, tmp_path):

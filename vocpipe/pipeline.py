@@ -24,6 +24,32 @@ def read_source(path: Path, settings: Settings, *, encoding: str | None = None) 
                           timezone=settings.timezone, mask_pii=settings.mask_pii)
 
 
+def source_fingerprint(path: Path, settings: Settings, encoding: str | None = None) -> str:
+    """SHA-256 of the file's bytes plus every setting that changes what loading it produces."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    digest.update(json.dumps([settings.columns, settings.mask_pii, settings.timezone, encoding], sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def source_unchanged(settings: Settings, fingerprint: str) -> bool:
+    """Whether this exact file was loaded into the store before (so a nightly rerun can skip it)."""
+    if not Path(settings.db_path).exists():
+        return False
+    with store.connect(settings.db_path) as con:
+        return store.source_seen(con, fingerprint)
+
+
+def unchanged_source_summary(source: str) -> dict:
+    """Row counts of a run that skipped an already-loaded file: nothing read, nothing new."""
+    return {"source_file": source, "rows_read": 0, "rows_stored": 0, "rows_quarantined": 0, "rows_new": 0,
+            "rows_changed": 0, "rows_unchanged": 0, "quarantine_reasons": {}, "source_unchanged": True}
+
+
 def begin_run(settings: Settings, run_id: str, flow: str, source: str | None) -> None:
     with store.connect(settings.db_path) as con:
         store.start_run(con, run_id, flow, source)
@@ -36,11 +62,15 @@ def end_run(settings: Settings, run_id: str, status: str, summary: dict) -> None
         store.finish_run(con, run_id, status, **{k: v for k, v in summary.items() if k in keys})
 
 
-def store_load(loaded: LoadResult, settings: Settings, run_id: str) -> dict:
-    """Upsert accepted rows and record quarantined ones; returns the run's row counts."""
+def store_load(loaded: LoadResult, settings: Settings, run_id: str, fingerprint: str | None = None) -> dict:
+    """Upsert accepted rows and record quarantined ones; returns the run's row counts.
+
+    With ``fingerprint`` the file is remembered as loaded, after its rows are safely stored."""
     with store.connect(settings.db_path) as con:
         counts = store.upsert_responses(con, loaded.responses, run_id)
         store.record_quarantine(con, loaded.quarantine, run_id)
+        if fingerprint:
+            store.remember_source(con, fingerprint, loaded.source_file, loaded.rows_read)
     summary = {
         "source_file": loaded.source_file,
         "rows_read": loaded.rows_read,

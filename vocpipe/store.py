@@ -68,6 +68,12 @@ CREATE TABLE IF NOT EXISTS quarantine (
     quarantined_at TIMESTAMPTZ,
     PRIMARY KEY (source_file, source_row, column_name)
 );
+CREATE TABLE IF NOT EXISTS sources (
+    fingerprint VARCHAR PRIMARY KEY,
+    source_file VARCHAR NOT NULL,
+    rows_read INTEGER,
+    loaded_at TIMESTAMPTZ
+);
 CREATE TABLE IF NOT EXISTS runs (
     run_id VARCHAR PRIMARY KEY,
     flow VARCHAR,
@@ -182,6 +188,15 @@ def record_quarantine(con: duckdb.DuckDBPyConnection, quarantine: pd.DataFrame, 
         )
     finally:
         con.unregister("q_rows")
+
+
+def source_seen(con: duckdb.DuckDBPyConnection, fingerprint: str) -> bool:
+    """True when a file with exactly this content (and load settings) was fully loaded before."""
+    return con.execute("SELECT count(*) FROM sources WHERE fingerprint = ?", [fingerprint]).fetchone()[0] > 0
+
+
+def remember_source(con: duckdb.DuckDBPyConnection, fingerprint: str, source_file: str, rows_read: int) -> None:
+    con.execute("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?)", [fingerprint, source_file, rows_read, now_utc()])
 
 
 def pending_responses(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> pd.DataFrame:
