@@ -6,9 +6,11 @@ For each size, builds a survey file from the corpus (``vocpipe.simulate``, pertu
 one process (a Prefect server already started by a warm-up flow, as in a long-lived worker):
 1. the library path: read -> store -> chunks -> analyse -> write clauses -> drivers (no report);
 2. the same through ``nightly_voc_analysis`` (report off),
-each into a fresh DuckDB, and prints both wall times and their ratio (target <= 1.15 at 100k).
+each into a fresh DuckDB, best of two alternating rounds, and prints both wall times and their
+ratio (target <= 1.15 at 100k).
 Then times a no-op nightly rerun (nothing new) in a fresh process, including Prefect's start-up
-(target <= 10 s), the way a scheduler would start it.
+(target <= 10 s): once with Prefect's temporary server (what `vocpipe run` does with no
+PREFECT_API_URL) and once against a running `prefect server` (what a scheduled deployment does).
 """
 
 from __future__ import annotations
@@ -64,27 +66,65 @@ def main() -> None:
     for n in args.sizes:
         source = work / f"survey_{n}.csv"
         simulate_survey(n, seed=n, perturbed=True, weeks=8).to_csv(source, index=False)
-        lib_settings = load_settings(db_path=work / f"lib_{n}.duckdb", report_dir=work / "reports")
-        start = time.perf_counter()
-        library_run(source, lib_settings)
-        library = time.perf_counter() - start
-        flow_settings = load_settings(db_path=work / f"flow_{n}.duckdb", report_dir=work / "reports")
-        start = time.perf_counter()
-        run_nightly(str(source), flow_settings, report=False)
-        flowed = time.perf_counter() - start
+        # Best of two alternating rounds, each into a fresh database: the machine's other core
+        # is noisy, and the first round also warms the process pool.
+        library = flowed = float("inf")
+        for round_ in range(2):
+            lib_settings = load_settings(db_path=work / f"lib_{n}_{round_}.duckdb", report_dir=work / "reports")
+            start = time.perf_counter()
+            library_run(source, lib_settings)
+            library = min(library, time.perf_counter() - start)
+            flow_settings = load_settings(db_path=work / f"flow_{n}_{round_}.duckdb", report_dir=work / "reports")
+            start = time.perf_counter()
+            run_nightly(str(source), flow_settings, report=False)
+            flowed = min(flowed, time.perf_counter() - start)
         verdict = "" if n < 100000 else f" -> {'PASS' if flowed / library <= 1.15 else 'FAIL'} (target <= 1.15)"
         print(f"{n:>9,} comments: library {library:6.1f} s, flow {flowed:6.1f} s, ratio {flowed / library:.2f}{verdict}")
     n = args.sizes[-1]
-    env = {**os.environ, "PREFECT_LOGGING_LEVEL": "WARNING"}
     command = [sys.executable, "-m", "vocpipe.cli", "run", "--input", str(work / f"survey_{n}.csv"),
-               "--db", str(work / f"flow_{n}.duckdb"), "--no-report"]
+               "--db", str(work / f"flow_{n}_1.duckdb"), "--no-report"]
+    env = {**os.environ, "PREFECT_LOGGING_LEVEL": "WARNING"}
+    env.pop("PREFECT_API_URL", None)
+    report_noop(command, env, f"no-op nightly rerun of {n:,} comments, fresh process, temporary Prefect server")
+    port = free_port()
+    server = subprocess.Popen([str(Path(sys.executable).parent / "prefect"), "server", "start", "--host", "127.0.0.1",
+                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/api/health")
+        report_noop(command, {**env, "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"},
+                    f"no-op nightly rerun of {n:,} comments, fresh process, running Prefect server")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def report_noop(command: list[str], env: dict, label: str) -> None:
     start = time.perf_counter()
     result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
-    rerun = time.perf_counter() - start
+    elapsed = time.perf_counter() - start
     status = "ok" if result.returncode == 0 else f"exit {result.returncode}: {result.stderr[-300:]}"
-    print(f"no-op nightly rerun of {n:,} comments in a fresh process (incl. Prefect start-up): {rerun:.1f} s "
-          f"-> {'PASS' if rerun <= 10 else 'FAIL'} (target <= 10 s) [{status}]")
+    print(f"{label}: {elapsed:.1f} s -> {'PASS' if elapsed <= 10 else 'FAIL'} (target <= 10 s) [{status}]")
 
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 120) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(url)
 
 if __name__ == "__main__":
     main()

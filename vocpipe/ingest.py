@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import re
 import unicodedata
@@ -69,11 +70,26 @@ def _header_key(name: str) -> str:
 # --------------------------------------------------------------------------- reading
 
 def detect_encoding(raw: bytes) -> str:
-    """UTF-8 (with or without BOM) or CP932, whichever decodes the bytes cleanly."""
+    """The encoding of the whole file: UTF-8 (with or without BOM), UTF-16 or CP932, or "".
+
+    UTF-16 without a BOM (written by some survey tools and database exports) is recognised by
+    its NUL bytes: every ASCII character has a zero high byte, so one byte position of each pair
+    is mostly NUL and the other almost never is.  A UTF-8 file with a few stray NULs is not.
+    """
     if raw.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    sample = raw[:4096] if len(raw) % 2 == 0 else b""
+    if len(sample) >= 4:
+        even, odd = sample[0::2].count(0) / (len(sample) / 2), sample[1::2].count(0) / (len(sample) / 2)
+        for name, nul, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+            if nul > 0.2 and other < nul / 4:
+                try:
+                    raw.decode(name)
+                    return name
+                except UnicodeDecodeError:
+                    pass
     try:
         raw.decode("utf-8")
         return "utf-8"
@@ -86,52 +102,162 @@ def detect_encoding(raw: bytes) -> str:
         return ""
 
 
-def _read_csv(path: Path, encoding: str | None) -> tuple[list[str], list[tuple[int, list[str]]], str]:
-    raw = path.read_bytes()
-    chosen = encoding or detect_encoding(raw)
-    if not chosen:
+def _decode_line(line: bytes) -> tuple[str, str]:
+    """One line as text and the encoding it was in ("" when it is neither UTF-8 nor CP932).
+
+    UTF-8 is tried first: CP932 Japanese is practically never valid UTF-8 (its lead bytes are
+    UTF-8 continuation bytes), while UTF-8 Japanese often does decode as CP932, into mojibake.
+    """
+    if line.isascii():
+        return line.decode("ascii"), "ascii"
+    for name in ("utf-8", "cp932"):
+        try:
+            return line.decode(name), name
+        except UnicodeDecodeError:
+            pass
+    return line.decode("cp932", errors="replace"), ""
+
+
+def _decode_by_line(raw: bytes, path: Path) -> tuple[str, str, set[int]]:
+    """Decode a file that is not UTF-8 as a whole one line at a time.
+
+    Excel on Windows writes CP932, and such files get rows appended by other tools, so one file
+    can hold CP932 lines and UTF-8 lines; each line is decoded in its own encoding instead of
+    rejecting the file.  Returns the text, the encodings used (``cp932+utf-8`` for a mix, most
+    frequent first) and the numbers of the lines that are neither (a multi-byte character cut
+    in half, another encoding): their records are quarantined, not stored with broken text.
+    Line numbers count lines the way ``csv`` does (CRLF, LF or CR).
+    """
+    parts: list[str] = []
+    used: dict[str, int] = {}
+    bad: set[int] = set()
+    non_ascii = 0
+    for number, line in enumerate(raw.splitlines(keepends=True), start=1):
+        text, name = _decode_line(line)
+        parts.append(text)
+        if name != "ascii":
+            non_ascii += 1
+        if not name:
+            bad.add(number)
+        elif name != "ascii":
+            used[name] = used.get(name, 0) + 1
+    if non_ascii and len(bad) * 2 > non_ascii:
         raise InputError(
             f"{path}: 文字コードを判別できません (UTF-8 でも CP932/Shift_JIS でもありません)。"
             " --encoding で指定してください"
         )
-    try:
-        text = raw.decode(chosen)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise InputError(f"{path}: 文字コード {chosen} として読めません ({exc.__class__.__name__})") from None
-    text = text.replace("\x00", "")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    label = "+".join(sorted(used, key=lambda n: (-used[n], n))) or "cp932"
+    return "".join(parts), label, bad
+
+
+# Files that are not text at all but are often given a .csv name.
+_BINARY_SIGNATURES = {b"PK\x03\x04": "Excel (xlsx) または ZIP", b"\xd0\xcf\x11\xe0": "Excel 97-2003 (xls)"}
+
+
+def _looks_like_header(record: list[str]) -> bool:
+    """A row that names at least two known fields (回答ID, 推奨度, 自由記述, ...)."""
+    keys = {_header_key(c) for c in record if c}
+    return sum(1 for aliases in HEADER_ALIASES.values() if keys & set(aliases)) >= 2
+
+
+def _find_header(text: str, path: Path) -> tuple[str, int | None]:
+    """Delimiter and the index of the header record among the first 30 records.
+
+    Comma unless the header row only splits into known columns at tabs (TSV, Excel's "Unicode
+    text" export).  Rows above the header (a title such as "2026年11月 顧客アンケート", an export
+    date, blank lines) are not responses and are skipped.  ``None``: no recognisable header,
+    the first non-blank row is used (its columns may be mapped with ``--column``).
+    """
+    candidates = ("\t", ",") if path.suffix.lower() == ".tsv" else (",", "\t")
+    for delimiter in candidates:
+        head = itertools.islice(io.StringIO(text, newline=""), 30)
+        try:
+            records = list(csv.reader(head, delimiter=delimiter))
+        except csv.Error:
+            continue
+        for index, record in enumerate(records):
+            if _looks_like_header(record):
+                return delimiter, index
+    return candidates[0], None
+
+
+def _read_csv(path: Path, encoding: str | None) -> tuple[list[str], list[tuple[int, list[str]]], list[dict], str]:
+    raw = path.read_bytes()
+    for signature, kind in _BINARY_SIGNATURES.items():
+        if raw.startswith(signature):
+            raise InputError(f"{path}: テキストではなく {kind} のファイルです。拡張子を正しくしてください")
+    bad_lines: set[int] = set()
+    chosen = encoding or detect_encoding(raw)
+    if encoding or chosen in {"utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be"}:
+        try:
+            text = raw.decode(chosen)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise InputError(f"{path}: 文字コード {chosen} として読めません ({exc.__class__.__name__})") from None
+    else:
+        text, chosen, bad_lines = _decode_by_line(raw, path)
+    # NUL bytes (broken exports) and BOMs (exports concatenated with `cat`) carry no text.
+    text = text.replace("\x00", "").replace("\ufeff", "")
+    # One comment can be longer than csv's default 128 KiB field limit; MAX_COMMENT_CHARS
+    # bounds what is kept of it, and the record must still be read.
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+    delimiter, header_index = _find_header(text, path)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[tuple[int, list[str]]] = []
+    bad: list[dict] = []
     header: list[str] | None = None
     try:
-        for record in reader:
+        last_line = 0
+        for index, record in enumerate(reader):
+            # A record's row number is the line it starts on (a quoted field may span lines).
+            first_line, last_line = last_line + 1, reader.line_num
             if header is None:
+                if header_index is not None and index < header_index:
+                    continue  # title rows above the header
                 if not any(cell.strip() for cell in record):
                     continue  # blank lines above the header
+                if bad_lines and bad_lines & set(range(first_line, last_line + 1)):
+                    raise InputError(f"{path}: ヘッダー行 ({first_line} 行目) の文字コードを判別できません")
                 header = record
                 continue
             if not record:
                 continue  # an empty line is not a record; ",,," rows are, and get quarantined
-            rows.append((reader.line_num, record))
+            if bad_lines and bad_lines & set(range(first_line, last_line + 1)):
+                bad.append(_q(str(path), first_line, "", delimiter.join(record)[:200],
+                              "文字コードを判別できない文字を含む行です (UTF-8 でも CP932/Shift_JIS でもありません。文字の途中で切れている可能性があります)"))
+                continue
+            rows.append((first_line, record))
     except csv.Error as exc:
         raise InputError(f"{path}: CSV として読めません (行 {reader.line_num}: {exc})") from None
     if header is None:
         raise InputError(f"{path}: ヘッダー行がありません (空のファイルです)")
-    return header, rows, chosen
+    return header, rows, bad, chosen
 
 
 def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    from openpyxl import load_workbook
+
     try:
-        frame = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=object)
+        # Not read-only: merged ranges are only known on a fully loaded sheet.
+        book = load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken files
-        raise InputError(f"{path}: Excel ファイルとして読めません ({exc})") from None
-    cells = frame.astype(object).where(frame.notna(), "")
-    records = [[_cell_text(v) for v in row] for row in cells.itertuples(index=False)]
+        raise InputError(f"{path}: Excel ファイルとして読めません ({exc.__class__.__name__}: {exc})") from None
+    try:
+        worksheet = book[sheet] if isinstance(sheet, str) else book.worksheets[sheet or 0]
+    except (KeyError, IndexError):
+        raise InputError(f"{path}: シート '{sheet}' がありません。シート: {', '.join(book.sheetnames)}") from None
+    grid = [list(row) for row in worksheet.iter_rows(values_only=True)]  # grid[i] is sheet row i + 1
+    # A merged range keeps its value in the top-left cell only, but Excel shows it over the whole
+    # range (a date merged over the responses of one day): every row gets the value it shows.
+    for merged in worksheet.merged_cells.ranges:
+        value = grid[merged.min_row - 1][merged.min_col - 1]
+        for r in range(merged.min_row - 1, min(merged.max_row, len(grid))):
+            for c in range(merged.min_col - 1, min(merged.max_col, len(grid[r]))):
+                grid[r][c] = value
+    records = [[_cell_text(v) for v in row] for row in grid]
     # The header is the first row that names at least two known fields (skips title rows and
     # blank or merged banner rows that exports put above the table).
     for index, record in enumerate(records):
-        keys = {_header_key(c) for c in record if c}
-        known = sum(1 for aliases in HEADER_ALIASES.values() if keys & set(aliases))
-        if known >= 2:
+        if _looks_like_header(record):
             header = record
             body = [(i + 1, r) for i, r in enumerate(records) if i > index and any(c.strip() for c in r)]
             return header, body
@@ -152,21 +278,25 @@ def _read_jsonl(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], lis
     header: list[str] = []
     rows: list[tuple[int, dict]] = []
     bad: list[dict] = []
-    with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                if not isinstance(obj, dict):
-                    raise ValueError("not an object")
-            except ValueError:
-                bad.append(_q(str(path), line_no, "", line[:200], "JSON として読めない行です"))
-                continue
-            for key in obj:
-                if key not in header:
-                    header.append(key)
-            rows.append((line_no, obj))
+    for line_no, raw_line in enumerate(path.read_bytes().splitlines(), start=1):
+        line, used = _decode_line(raw_line)  # JSONL is UTF-8, but a pasted CP932 line is still read
+        line = line.lstrip("\ufeff")
+        if not line.strip():
+            continue
+        if not used:
+            bad.append(_q(str(path), line_no, "", line[:200], "文字コードを判別できない文字を含む行です (UTF-8 でも CP932/Shift_JIS でもありません)"))
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            bad.append(_q(str(path), line_no, "", line[:200], "JSON として読めない行です"))
+            continue
+        for key in obj:
+            if key not in header:
+                header.append(key)
+        rows.append((line_no, obj))
     records = [(n, [_cell_text(o.get(k, "")) if not isinstance(o.get(k), (dict, list)) else json.dumps(o.get(k), ensure_ascii=False) for k in header]) for n, o in rows]
     return header, records, bad
 
@@ -184,8 +314,8 @@ def _read_parquet(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
 def read_records(path: Path, *, encoding: str | None = None, sheet: str | int | None = None):
     """Header, ``(row_number, cells)`` records, pre-quarantined rows and the encoding used.
 
-    Row numbers are what a user sees: the line in a CSV/JSONL file (header = line 1) or the
-    row in the Excel sheet.
+    Row numbers are what a user sees: the line in a CSV/JSONL file where the record starts
+    (header = line 1 when there is no title above it) or the row in the Excel sheet.
     """
     if not path.exists():
         raise InputError(f"{path}: ファイルが見つかりません")
@@ -193,8 +323,7 @@ def read_records(path: Path, *, encoding: str | None = None, sheet: str | int | 
         raise InputError(f"{path}: ファイルではなくフォルダです")
     suffix = path.suffix.lower()
     if suffix in {".csv", ".txt", ".tsv"}:
-        header, records, used = _read_csv(path, encoding)
-        return header, records, [], used
+        return _read_csv(path, encoding)
     if suffix in {".xlsx", ".xlsm"}:
         header, records = _read_xlsx(path, sheet)
         return header, records, [], None
@@ -289,7 +418,8 @@ def parse_timestamp(value: str, timezone: str) -> tuple[pd.Timestamp | None, str
         serial = float(text)
         if not 20000 <= serial <= 80000:
             return None, f"回答日時 '{value}' を日付として解釈できません"
-        stamp = pd.Timestamp(_EXCEL_EPOCH + timedelta(days=serial))
+        # A serial is a float: 10:00 comes back as 09:59:59.999999; Excel keeps milliseconds.
+        stamp = pd.Timestamp(_EXCEL_EPOCH + timedelta(days=serial)).round("ms")
     else:
         if not re.search(r"\d{4}|\d{1,2}[/-]\d{1,2}[/-]\d{2,4}", text):
             return None, f"回答日時 '{value}' を日付として解釈できません"
@@ -319,6 +449,10 @@ def _q(source: str, row: int, column: str, value: str, reason: str) -> dict:
     return {"source_file": source, "source_row": row, "column_name": column, "value": (value or "")[:200], "reason": reason}
 
 
+# Comments longer than this are cut before normalisation (a pasted log or a 1 MB rant would
+# otherwise dominate tokenising and the report).  The cut is recorded, not silent: the stored
+# ``comment_chars`` keeps the length of the raw comment, so ``comment_chars > MAX_COMMENT_CHARS``
+# marks every shortened response.
 MAX_COMMENT_CHARS = 20_000
 
 
@@ -337,6 +471,10 @@ def load_responses(
     ``nps``, ``comment`` (normalised and PII-masked), ``comment_chars`` (length of the raw
     comment), ``segments`` (JSON object of the other columns), ``content_hash``,
     ``source_file`` and ``source_row``; and the rejected rows with a reason each.
+
+    A comment longer than :data:`MAX_COMMENT_CHARS` is stored cut to that many characters (before
+    normalisation); ``comment_chars`` is then larger than ``MAX_COMMENT_CHARS`` and tells how
+    much the respondent wrote.
     """
     from vocpipe.text.normalize import mojibake_score, normalize_comment
 
@@ -350,12 +488,21 @@ def load_responses(
         (i, str(name).strip()) for i, name in enumerate(header)
         if i not in positions.values() and str(name).strip() and not str(name).startswith("Unnamed")
     ]
+    header_keys = [_header_key(h) for h in header]
     accepted: dict[str, dict] = {}
     for row_number, cells in records:
         if len(cells) != len(header):
-            quarantined.append(_q(source, row_number, "", ",".join(cells)[:200], f"列の数が合いません (ヘッダー {len(header)} 列、この行 {len(cells)} 列)"))
+            reason = f"列の数が合いません (ヘッダー {len(header)} 列、この行 {len(cells)} 列)"
+            last_line = row_number + sum(c.count("\n") for c in cells)
+            if len(cells) < len(header) and last_line > row_number:
+                # An opening quote that is never closed swallows the following lines into one field.
+                reason += f"。引用符 (\") が閉じられておらず {row_number}〜{last_line} 行目が 1 行として読まれた可能性があります"
+            quarantined.append(_q(source, row_number, "", ",".join(cells)[:200], reason))
             continue
         response_id = unicodedata.normalize("NFKC", cells[positions["response_id"]]).strip()
+        if _header_key(response_id) == header_keys[positions["response_id"]] and [_header_key(c) for c in cells] == header_keys:
+            quarantined.append(_q(source, row_number, "", ",".join(cells)[:200], "ヘッダー行が繰り返されています (複数のファイルを連結した可能性があります)"))
+            continue
         if not response_id:
             quarantined.append(_q(source, row_number, header_names["response_id"], "", "回答IDが空です"))
             continue
@@ -369,7 +516,8 @@ def load_responses(
             continue
         raw_comment = cells[positions["comment"]]
         comment = normalize_comment(raw_comment[:MAX_COMMENT_CHARS], mask=mask_pii)
-        if len(comment) >= 8 and mojibake_score(comment) > 0.3:
+        # Short comments are judged only by U+FFFD: a few rare kanji (綺麗) are not mojibake.
+        if mojibake_score(comment) > 0.3 and (len(comment) >= 8 or "\ufffd" in comment):
             quarantined.append(_q(source, row_number, header_names["comment"], comment[:50], "自由記述が文字化けしています (文字コードの異なるファイルが混在している可能性があります)"))
             continue
         segments = json.dumps(

@@ -13,8 +13,6 @@ from pathlib import Path
 import pandas as pd
 
 from vocpipe import store
-from vocpipe.analyze import Models, analyse_comments
-from vocpipe.classify.taxonomy import load_taxonomy
 from vocpipe.config import Settings
 from vocpipe.ingest import LoadResult, load_responses
 
@@ -93,11 +91,18 @@ def pending_chunks(settings: Settings, full: bool) -> list[pd.DataFrame]:
 
 
 @lru_cache(maxsize=4)
-def cached_models(models_dir: str, taxonomy_path: str | None) -> Models:
+def cached_models(models_dir: str, taxonomy_path: str | None):
+    """The process's models (scikit-learn and MeCab load on first use, not at import, so a
+    nightly run with nothing new starts quickly)."""
+    from vocpipe.analyze import Models
+    from vocpipe.classify.taxonomy import load_taxonomy
+
     return Models.load(Path(models_dir), load_taxonomy(taxonomy_path) if taxonomy_path else None)
 
 
 def analyse_chunk(comments: pd.DataFrame, settings: Settings, workers: int = 1) -> pd.DataFrame:
+    from vocpipe.analyze import analyse_comments
+
     taxonomy = str(settings.taxonomy_path) if settings.taxonomy_path else None
     if workers > 1:
         return analyse_comments(comments, models_dir=settings.models_dir, taxonomy_path=settings.taxonomy_path,

@@ -67,6 +67,7 @@ _URL_TRAILING = ".,;:!?'"
 # Local part: anything carriers accept (dots may repeat or end it); "@" or "(at)" / "[at]";
 # domain with at least one dot and an alphabetic TLD.
 _EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])"  # start at the beginning of a run only: linear time on long runs
     r"[A-Za-z0-9._%+\-]+(?:@|\s?[(\[]at[)\]]\s?)"
     r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}",
     re.IGNORECASE,
@@ -209,15 +210,17 @@ def _postal(match: re.Match[str]) -> str:
 
 
 def _url(match: re.Match[str]) -> str:
+    """Keep trailing punctuation and unbalanced closing brackets outside the link."""
     url = match.group(0)
+    opened = {")": url.count("("), "]": url.count("[")}
+    closed = {")": url.count(")"), "]": url.count("]")}
     cut = len(url)
     while cut:
         last = url[cut - 1]
         if last in _URL_TRAILING:
             cut -= 1
-        elif last == ")" and url.count("(", 0, cut) < url.count(")", 0, cut):
-            cut -= 1
-        elif last == "]" and url.count("[", 0, cut) < url.count("]", 0, cut):
+        elif last in closed and closed[last] > opened[last]:
+            closed[last] -= 1
             cut -= 1
         else:
             break
