@@ -35,7 +35,8 @@ def library_run(source: Path, settings) -> None:
     pipeline.begin_run(settings, run_id, "bench", str(source))
     loaded = pipeline.read_source(source, settings)
     pipeline.store_load(loaded, settings, run_id)
-    for chunk in pipeline.pending_chunks(settings, False):
+    for ids in pipeline.pending_chunks(settings, False):
+        chunk = pipeline.fetch_chunk(settings, ids)
         clauses = pipeline.analyse_chunk(chunk, settings, settings.effective_workers())
         pipeline.write_clauses(clauses, chunk, settings)
     pipeline.finish_analysis(settings, run_id, report=False)

@@ -37,7 +37,8 @@ def main() -> None:
     run_id = uuid.uuid4().hex[:12]
     start = time.perf_counter()
     pipeline.store_load(pipeline.read_source(source, settings), settings, run_id)
-    for chunk in pipeline.pending_chunks(settings, False):
+    for ids in pipeline.pending_chunks(settings, False):
+        chunk = pipeline.fetch_chunk(settings, ids)
         pipeline.write_clauses(pipeline.analyse_chunk(chunk, settings, settings.effective_workers()), chunk, settings)
     print(f"# report bench: {args.n:,} responses ({cpu_info()}); store built in {time.perf_counter() - start:.1f} s")
     start = time.perf_counter()

@@ -7,6 +7,7 @@ input changes nothing, and a run killed at any point can simply be run again.
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 
@@ -16,6 +17,7 @@ apply_prefect_defaults()
 
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.utilities.annotations import quote  # noqa: E402
 
 from vocpipe import pipeline  # noqa: E402
 from vocpipe.config import Settings, load_settings  # noqa: E402
@@ -60,6 +62,11 @@ def pending_chunks(settings: Settings, full: bool) -> list:
     return pipeline.pending_chunks(settings, full)
 
 
+@task(name="fetch-chunk", **IO_TASK)
+def fetch_chunk(settings: Settings, ids):
+    return pipeline.fetch_chunk(settings, ids)
+
+
 @task(name="analyse-chunk", cache_policy=NO_CACHE)
 def analyse_chunk(comments, settings: Settings, workers: int):
     return pipeline.analyse_chunk(comments, settings, workers)
@@ -95,6 +102,8 @@ def nightly_voc_analysis(
     settings = load_settings(db_path=db, chunk_size=chunk_size, report_dir=report_dir, columns=columns)
     run_id = uuid.uuid4().hex[:12]
     logger = get_run_logger()
+    stages: dict[str, float] = {}
+    clock = time.perf_counter()
     pipeline.begin_run(settings, run_id, "nightly", source)
     try:
         fingerprint = fingerprint_source(source, settings, encoding)
@@ -102,23 +111,33 @@ def nightly_voc_analysis(
             counts = pipeline.unchanged_source_summary(source)  # same bytes as an earlier load
         else:
             loaded = read_source(source, settings, encoding)
+            stages["read"] = time.perf_counter() - clock
             counts = store_responses(loaded, settings, run_id, fingerprint)
-        chunks = pending_chunks(settings, full)
+            del loaded  # the rows are in the store now; keep memory flat for the analysis
+        stages["ingest"] = time.perf_counter() - clock
+        # Chunks are lists of ids; each chunk's comments are fetched when it is analysed, so
+        # memory does not grow with the number of pending responses.
+        id_chunks = pending_chunks(settings, full)
         workers = 1 if distributed else settings.effective_workers()
-        clauses_written = 0
+        clauses_written = processed = 0
         in_flight = []
         window = 2 * settings.effective_workers() if distributed else 1
-        for chunk in chunks:
-            in_flight.append((analyse_chunk.submit(chunk, settings, workers), chunk))
+        for ids in id_chunks:
+            comments = fetch_chunk(settings, quote(ids))
+            processed += len(comments)
+            in_flight.append((analyse_chunk.submit(comments, settings, workers), comments))
             if len(in_flight) >= window:
-                future, done_chunk = in_flight.pop(0)
-                clauses_written += write_clauses(future.result(), done_chunk, settings)
-        for future, done_chunk in in_flight:
-            clauses_written += write_clauses(future.result(), done_chunk, settings)
-        processed = sum(len(c) for c in chunks)
+                future, done = in_flight.pop(0)
+                clauses_written += write_clauses(future.result(), done, settings)
+        for future, done in in_flight:
+            clauses_written += write_clauses(future.result(), done, settings)
+        stages["analyse_and_write"] = time.perf_counter() - clock - stages["ingest"]
         summary = {**counts, "run_id": run_id, "responses_processed": processed, "clauses_written": clauses_written}
         pipeline.end_run(settings, run_id, "completed", summary)
+        mark = time.perf_counter()
         summary.update(drivers_and_report(settings, run_id, report))
+        stages["drivers_and_report"] = time.perf_counter() - mark
+        summary["stage_seconds"] = {k: round(v, 2) for k, v in stages.items()}
         pipeline.publish_artifact(summary)
         logger.info("run %s: read %s stored %s quarantined %s processed %s clauses %s", run_id,
                     summary["rows_read"], summary["rows_stored"], summary["rows_quarantined"], processed, clauses_written)

@@ -6,6 +6,10 @@ from vocpipe import store
 from vocpipe.ingest import load_responses
 
 
+def pending(con):
+    return store.responses_by_id(con, store.pending_ids(con))
+
+
 def load_into(db, path, run_id="run1"):
     result = load_responses(path)
     with store.connect(db) as con:
@@ -27,17 +31,17 @@ def test_changed_comment_replaces_the_old_one_and_is_marked_for_reprocessing(tmp
     db = tmp_path / "v.duckdb"
     load_into(db, survey_csv([["A1", "2026/11/24", "3", "配送が遅い", "Web"]], name="a.csv"))
     with store.connect(db) as con:
-        pending = store.pending_responses(con)
+        pending = pending(con)
         clauses = pd.DataFrame([{"response_id": "A1", "clause_index": 0, "start_char": 0, "end_char": 5, "text": "配送が遅い",
                                  "sentiment": "negative", "sentiment_score": -0.9, "confidence": 0.9, "request": False,
                                  "topics": ["delivery"], "topic_sources": ["model"]}])
         store.replace_clauses(con, clauses, pending)
-        assert store.pending_responses(con).empty
+        assert pending(con).empty
     counts, _ = load_into(db, survey_csv([["A1", "2026/11/24", "3", "配送がとても遅い", "Web"]], name="b.csv"))
     assert counts == {"new": 0, "changed": 1, "unchanged": 0}
     with store.connect(db) as con:
         assert con.execute("SELECT comment FROM responses").fetchone()[0] == "配送がとても遅い"
-        assert list(store.pending_responses(con)["response_id"]) == ["A1"]
+        assert list(pending(con)["response_id"]) == ["A1"]
 
 
 def test_replacing_clauses_removes_the_old_ones(tmp_path, survey_csv):
@@ -46,7 +50,7 @@ def test_replacing_clauses_removes_the_old_ones(tmp_path, survey_csv):
     row = {"response_id": "A1", "start_char": 0, "end_char": 2, "text": "遅い", "sentiment": "negative",
            "sentiment_score": -0.8, "confidence": 0.8, "request": False, "topics": [], "topic_sources": []}
     with store.connect(db) as con:
-        pending = store.pending_responses(con)
+        pending = pending(con)
         store.replace_clauses(con, pd.DataFrame([{**row, "clause_index": 0}, {**row, "clause_index": 1}]), pending)
         store.replace_clauses(con, pd.DataFrame([{**row, "clause_index": 0}]), pending)
         assert con.execute("SELECT count(*) FROM clauses").fetchone()[0] == 1

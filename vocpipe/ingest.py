@@ -488,7 +488,6 @@ def load_responses(
         (i, str(name).strip()) for i, name in enumerate(header)
         if i not in positions.values() and str(name).strip() and not str(name).startswith("Unnamed")
     ]
-    header_keys = [_header_key(h) for h in header]
     accepted: dict[str, dict] = {}
     for row_number, cells in records:
         if len(cells) != len(header):
@@ -500,7 +499,7 @@ def load_responses(
             quarantined.append(_q(source, row_number, "", ",".join(cells)[:200], reason))
             continue
         response_id = unicodedata.normalize("NFKC", cells[positions["response_id"]]).strip()
-        if _header_key(response_id) == header_keys[positions["response_id"]] and [_header_key(c) for c in cells] == header_keys:
+        if cells == header:
             quarantined.append(_q(source, row_number, "", ",".join(cells)[:200], "ヘッダー行が繰り返されています (複数のファイルを連結した可能性があります)"))
             continue
         if not response_id:

@@ -82,12 +82,18 @@ def store_load(loaded: LoadResult, settings: Settings, run_id: str, fingerprint:
     return summary
 
 
-def pending_chunks(settings: Settings, full: bool) -> list[pd.DataFrame]:
-    """Responses to analyse, cut into chunks of ``settings.chunk_size``."""
+def pending_chunks(settings: Settings, full: bool) -> list[list[str]]:
+    """Ids of the responses to analyse, cut into chunks of ``settings.chunk_size``."""
     with store.connect(settings.db_path) as con:
-        pending = store.pending_responses(con, full=full)
+        ids = store.pending_ids(con, full=full)
     size = max(1, settings.chunk_size)
-    return [pending.iloc[i : i + size].reset_index(drop=True) for i in range(0, len(pending), size)]
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def fetch_chunk(settings: Settings, ids: list[str]) -> pd.DataFrame:
+    """``response_id``, ``comment``, ``content_hash`` of the given responses."""
+    with store.connect(settings.db_path) as con:
+        return store.responses_by_id(con, ids)
 
 
 @lru_cache(maxsize=4)

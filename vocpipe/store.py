@@ -199,12 +199,22 @@ def remember_source(con: duckdb.DuckDBPyConnection, fingerprint: str, source_fil
     con.execute("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?)", [fingerprint, source_file, rows_read, now_utc()])
 
 
-def pending_responses(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> pd.DataFrame:
-    """Responses whose clauses are missing or stale (``response_id``, ``comment``, ``content_hash``)."""
+def pending_ids(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> list[str]:
+    """Ids of responses whose clauses are missing or stale (all ids with ``full``)."""
     where = "" if full else "WHERE processed_hash IS NULL OR processed_hash <> content_hash"
-    return con.execute(
-        f"SELECT response_id, comment, content_hash FROM responses {where} ORDER BY response_id"
-    ).df()
+    return [row[0] for row in con.execute(f"SELECT response_id FROM responses {where} ORDER BY response_id").fetchall()]
+
+
+def responses_by_id(con: duckdb.DuckDBPyConnection, ids: list[str]) -> pd.DataFrame:
+    """``response_id``, ``comment``, ``content_hash`` for ``ids`` (in id order)."""
+    con.register("wanted_ids", pd.DataFrame({"response_id": list(ids)}))
+    try:
+        return con.execute(
+            "SELECT r.response_id, r.comment, r.content_hash FROM responses r "
+            "JOIN wanted_ids USING (response_id) ORDER BY r.response_id"
+        ).df()
+    finally:
+        con.unregister("wanted_ids")
 
 
 CLAUSE_COLUMNS = [

@@ -85,17 +85,24 @@ def split_clauses(text: str) -> list[Clause]:
     """Clauses of a normalised comment, in order, with offsets (empty list for empty text)."""
     clauses: list[Clause] = []
     for s_start, s_end in split_sentences(text):
-        for a_start, a_end in _spans(text, _CONTRAST_AFTER, s_start, s_end, cut_after=True):
-            for b_start, b_end in _spans(text, _CONTRAST_BEFORE, a_start, a_end, cut_after=False):
-                trimmed = _trimmed(text, b_start, b_end)
-                if trimmed and _has_words(text, *trimmed):
-                    clauses.append(Clause(trimmed[0], trimmed[1], text[trimmed[0] : trimmed[1]]))
-                elif trimmed and clauses and clauses[-1].end <= trimmed[0]:
-                    # Punctuation- or emoji-only tail: attach it to the previous clause.
-                    last = clauses[-1]
-                    clauses[-1] = Clause(last.start, trimmed[1], text[last.start : trimmed[1]])
-                elif trimmed:
-                    clauses.append(Clause(trimmed[0], trimmed[1], text[trimmed[0] : trimmed[1]]))
+        if _CONTRAST_AFTER.search(text, s_start, s_end) is None and _CONTRAST_BEFORE.search(text, s_start, s_end) is None:
+            parts = ((s_start, s_end),)  # most sentences hold one judgement: no contrast to split
+        else:
+            parts = [
+                (b_start, b_end)
+                for a_start, a_end in _spans(text, _CONTRAST_AFTER, s_start, s_end, cut_after=True)
+                for b_start, b_end in _spans(text, _CONTRAST_BEFORE, a_start, a_end, cut_after=False)
+            ]
+        for start, end in parts:
+            trimmed = _trimmed(text, start, end)
+            if not trimmed:
+                continue
+            if not _has_words(text, *trimmed) and clauses and clauses[-1].end <= trimmed[0]:
+                # Punctuation- or emoji-only tail: attach it to the previous clause.
+                last = clauses[-1]
+                clauses[-1] = Clause(last.start, trimmed[1], text[last.start : trimmed[1]])
+            else:
+                clauses.append(Clause(trimmed[0], trimmed[1], text[trimmed[0] : trimmed[1]]))
     return clauses
 
 
