@@ -31,11 +31,11 @@ def test_changed_comment_replaces_the_old_one_and_is_marked_for_reprocessing(tmp
     db = tmp_path / "v.duckdb"
     load_into(db, survey_csv([["A1", "2026/11/24", "3", "配送が遅い", "Web"]], name="a.csv"))
     with store.connect(db) as con:
-        pending = pending(con)
+        to_process = pending(con)
         clauses = pd.DataFrame([{"response_id": "A1", "clause_index": 0, "start_char": 0, "end_char": 5, "text": "配送が遅い",
                                  "sentiment": "negative", "sentiment_score": -0.9, "confidence": 0.9, "request": False,
                                  "topics": ["delivery"], "topic_sources": ["model"]}])
-        store.replace_clauses(con, clauses, pending)
+        store.replace_clauses(con, clauses, to_process)
         assert pending(con).empty
     counts, _ = load_into(db, survey_csv([["A1", "2026/11/24", "3", "配送がとても遅い", "Web"]], name="b.csv"))
     assert counts == {"new": 0, "changed": 1, "unchanged": 0}
@@ -50,9 +50,9 @@ def test_replacing_clauses_removes_the_old_ones(tmp_path, survey_csv):
     row = {"response_id": "A1", "start_char": 0, "end_char": 2, "text": "遅い", "sentiment": "negative",
            "sentiment_score": -0.8, "confidence": 0.8, "request": False, "topics": [], "topic_sources": []}
     with store.connect(db) as con:
-        pending = pending(con)
-        store.replace_clauses(con, pd.DataFrame([{**row, "clause_index": 0}, {**row, "clause_index": 1}]), pending)
-        store.replace_clauses(con, pd.DataFrame([{**row, "clause_index": 0}]), pending)
+        to_process = pending(con)
+        store.replace_clauses(con, pd.DataFrame([{**row, "clause_index": 0}, {**row, "clause_index": 1}]), to_process)
+        store.replace_clauses(con, pd.DataFrame([{**row, "clause_index": 0}]), to_process)
         assert con.execute("SELECT count(*) FROM clauses").fetchone()[0] == 1
 
 
