@@ -23,6 +23,7 @@ BAD = Path(__file__).resolve().parent / "data" / "bad_inputs"
 
 READABLE = [
     "mojibake_utf8_read_as_cp932.csv", "mojibake_cp932_read_as_utf8.csv", "mixed_cp932_with_one_utf8_line.csv",
+    "utf8_with_damaged_lines.csv",
     "nul_bytes.csv", "utf8_bom_two_exports_concatenated.csv", "ragged_rows.csv", "quotes_and_newlines.csv",
     "excel_title_merged_blank_rows.xlsx", "csv_title_rows_above_header.csv", "duplicate_ids.csv", "nps_variants.csv",
     "date_variants.csv", "huge_comment_1mb.csv", "html_and_sql_in_comments.csv", "emoji_only_comments.csv",
@@ -33,6 +34,8 @@ UNREADABLE = {
     "bom_only.csv": "空のファイル",
     "excel_saved_with_csv_extension.csv": "Excel (xlsx)",
     "csv_renamed_to.xlsx": "Excel ファイルとして読めません",
+    # Excel's re-save turns 回答日時 into 回答日晁E (lost bytes that happen to be valid UTF-8 again).
+    "utf8_resaved_as_cp932_by_excel.csv": "必須の列が見つかりません: submitted_at",
 }
 
 MOJIBAKE = "文字化けしています"
@@ -136,6 +139,7 @@ def test_cp932_file_with_an_appended_utf8_line_is_decoded_line_by_line():
         "C103": "アプリから予約できて便利でした",
         "C104": "1駐車場が広い 2店員さんが親切",
         "C106": "また来ます",
+        "C107": "綺麗",  # a CP932 line with a rare kanji is not taken for mojibake
     }
     segments = dict(zip(result.responses["response_id"], result.responses["segments"]))
     assert json.loads(segments["C103"]) == {"チャネル": "アプリ"}
@@ -145,6 +149,15 @@ def test_a_line_cut_in_the_middle_of_a_character_is_quarantined_not_the_whole_fi
     result = load("mixed_cp932_with_one_utf8_line.csv")
     assert_quarantined(result, {6: ("", UNDECODABLE)})
     assert "C105" in result.quarantine.loc[0, "value"]
+
+
+def test_utf8_lines_damaged_into_cp932_mojibake_are_quarantined_not_stored():
+    result = load("utf8_with_damaged_lines.csv")
+    assert result.encoding == "utf-8"  # a BOM, then broken lines: decoded line by line, not rejected
+    assert result.column_mapping["response_id"] == "回答ID"
+    assert comments(result) == {"W001": "説明が丁寧で助かりました", "W002": "配送が遅い", "W005": "便利"}
+    # W003 (良い,店舗 re-saved by Excel) reads as CP932 濶ｯ縺・,蠎苓・・; W004 is cut inside く.
+    assert_quarantined(result, {4: ("", UNDECODABLE), 5: ("", UNDECODABLE)})
 
 
 def test_nul_bytes_are_dropped_and_the_file_is_not_taken_for_utf16():

@@ -144,3 +144,12 @@ def test_run_on_the_bad_file_stores_good_rows_and_a_rerun_changes_no_counts(tmp_
     second = cli("run", "--input", str(SAMPLE / "bad_rows.csv"), "--db", str(db), "--no-report")
     assert "前回読み込んだものと同一です" in second.stdout
     assert "データベース: 回答 6 件 / 節" in second.stdout and "隔離 8 行" in second.stdout
+
+
+def test_classify_output_cannot_inject_excel_formulas(tmp_path, survey_csv):
+    source = survey_csv([["A1", "2026/11/24", "1", '=HYPERLINK("http://example.com","詳細")', "Web"]])
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(source), "--text-column", "自由記述", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
+    assert frame.loc[0, "自由記述"].startswith("'=HYPERLINK")

@@ -61,3 +61,9 @@ def test_segments_are_stored_as_rows_for_filtering(tmp_path, survey_csv):
     load_into(db, survey_csv([["A1", "2026/11/24", "3", "遅い", "アプリ"]]))
     with store.connect(db) as con:
         assert con.execute("SELECT name, value FROM response_segments").fetchall() == [("チャネル", "アプリ")]
+
+
+def test_new_database_file_is_private_to_its_owner(tmp_path):
+    with store.connect(tmp_path / "private.duckdb"):
+        pass
+    assert (tmp_path / "private.duckdb").stat().st_mode & 0o777 == 0o600

@@ -138,16 +138,19 @@ def analyse_comments(comments: pd.DataFrame, models: Models | None = None, *, mo
                      taxonomy_path: Path | None = None, workers: int = 1, min_rows_per_worker: int = 2000) -> pd.DataFrame:
     """Clauses of ``comments`` (``response_id``, ``comment``) with sentiment and topics.
 
-    Uses ``models`` in this process, or a pool of ``workers`` processes that load the models
-    from ``models_dir`` when the batch is large enough to be worth it.
+    With ``workers > 1`` and a batch large enough to be worth it, the batch is cut into
+    ``workers`` slices: this process analyses one with ``models`` while ``workers - 1`` pool
+    processes (which load the models from ``models_dir``) analyse the others, so two cores cost
+    one extra process, not two.
     """
-    if workers > 1 and len(comments) >= 2 * min_rows_per_worker and models_dir is not None:
-        pool = _get_pool(workers, models_dir, taxonomy_path)
-        slices = np.array_split(np.arange(len(comments)), workers * 2)
-        parts = list(pool.map(_analyse_in_worker, [comments.iloc[s] for s in slices if len(s)]))
-        return pd.concat(parts, ignore_index=True)
     if models is None:
         if models_dir is None:
             raise ValueError("analyse_comments needs models or models_dir")
         models = Models.load(models_dir, load_taxonomy(taxonomy_path) if taxonomy_path else None)
+    if workers > 1 and len(comments) >= 2 * min_rows_per_worker and models_dir is not None:
+        pool = _get_pool(workers - 1, models_dir, taxonomy_path)
+        slices = [comments.iloc[s] for s in np.array_split(np.arange(len(comments)), workers)]
+        futures = [pool.submit(_analyse_in_worker, part) for part in slices[1:]]
+        own = classify_clauses(explode_clauses(slices[0]), models)
+        return pd.concat([own, *[f.result() for f in futures]], ignore_index=True)
     return classify_clauses(explode_clauses(comments), models)

@@ -59,5 +59,22 @@ def classify_file(path: Path, text_column: str, output: Path, *, level: str, enc
             topics.append(";".join(dict.fromkeys(t for ts in group["topics"] for t in ts)))
             requests.append(int(group["request"].any()))
         out["sentiment"], out["sentiment_score"], out["topics"], out["request"] = labels, scores, topics, requests
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(excel_safe)
     out.to_csv(output, index=False, encoding="utf-8-sig")
     return len(table), len(clauses)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def excel_safe(value):
+    """Prefix text that Excel would run as a formula (=, +, -, @) with an apostrophe, the
+    standard defence against CSV injection; numbers such as -1 stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value

@@ -70,14 +70,19 @@ def _header_key(name: str) -> str:
 # --------------------------------------------------------------------------- reading
 
 def detect_encoding(raw: bytes) -> str:
-    """The encoding of the whole file: UTF-8 (with or without BOM), UTF-16 or CP932, or "".
+    """The encoding of the whole file: UTF-8 (with or without BOM), UTF-16 or CP932; "" when no
+    single encoding decodes all of it (CSV files are then decoded line by line).
 
     UTF-16 without a BOM (written by some survey tools and database exports) is recognised by
     its NUL bytes: every ASCII character has a zero high byte, so one byte position of each pair
     is mostly NUL and the other almost never is.  A UTF-8 file with a few stray NULs is not.
     """
     if raw.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
+        try:
+            raw.decode("utf-8-sig")
+            return "utf-8-sig"
+        except UnicodeDecodeError:
+            return ""  # a BOM and then a broken line
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     sample = raw[:4096] if len(raw) % 2 == 0 else b""
@@ -102,20 +107,37 @@ def detect_encoding(raw: bytes) -> str:
         return ""
 
 
+_UNDECODABLE_FILE = (
+    "文字コードを判別できません (UTF-8 でも CP932/Shift_JIS でもありません。UTF-8 のファイルを Excel で開いて"
+    "保存し直すと、このように文字化けします: 元のファイルを使うか --encoding で指定してください)"
+)
+_UNDECODABLE_LINE = "文字コードを判別できない文字を含む行です (UTF-8 でも CP932/Shift_JIS でも正しく読めません。文字の途中で切れているか、文字化けしています)"
+
+
 def _decode_line(line: bytes) -> tuple[str, str]:
     """One line as text and the encoding it was in ("" when it is neither UTF-8 nor CP932).
 
     UTF-8 is tried first: CP932 Japanese is practically never valid UTF-8 (its lead bytes are
     UTF-8 continuation bytes), while UTF-8 Japanese often does decode as CP932, into mojibake.
+    So a line that is not valid UTF-8 but reads as CP932 full of mojibake (縺ゅｊ縺・…: damaged
+    UTF-8, e.g. re-saved by Excel) counts as neither; three or more mojibake characters are
+    required, so that a short CP932 line with a rare kanji (綺麗) is still read.
     """
+    from vocpipe.text.normalize import mojibake_score
+
     if line.isascii():
         return line.decode("ascii"), "ascii"
-    for name in ("utf-8", "cp932"):
-        try:
-            return line.decode(name), name
-        except UnicodeDecodeError:
-            pass
-    return line.decode("cp932", errors="replace"), ""
+    try:
+        return line.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = line.decode("cp932")
+    except UnicodeDecodeError:
+        return line.decode("cp932", errors="replace"), ""
+    wide = [c for c in text if not c.isascii()]
+    score = mojibake_score("".join(wide))
+    return text, "" if score > 0.3 and score * len(wide) >= 3 else "cp932"
 
 
 def _decode_by_line(raw: bytes, path: Path) -> tuple[str, str, set[int]]:
@@ -125,7 +147,8 @@ def _decode_by_line(raw: bytes, path: Path) -> tuple[str, str, set[int]]:
     can hold CP932 lines and UTF-8 lines; each line is decoded in its own encoding instead of
     rejecting the file.  Returns the text, the encodings used (``cp932+utf-8`` for a mix, most
     frequent first) and the numbers of the lines that are neither (a multi-byte character cut
-    in half, another encoding): their records are quarantined, not stored with broken text.
+    in half, UTF-8 damaged into mojibake, another encoding): their records are quarantined, not
+    stored with broken text.  When most lines are like that, the file is rejected.
     Line numbers count lines the way ``csv`` does (CRLF, LF or CR).
     """
     parts: list[str] = []
@@ -142,10 +165,7 @@ def _decode_by_line(raw: bytes, path: Path) -> tuple[str, str, set[int]]:
         elif name != "ascii":
             used[name] = used.get(name, 0) + 1
     if non_ascii and len(bad) * 2 > non_ascii:
-        raise InputError(
-            f"{path}: 文字コードを判別できません (UTF-8 でも CP932/Shift_JIS でもありません)。"
-            " --encoding で指定してください"
-        )
+        raise InputError(f"{path}: {_UNDECODABLE_FILE}")
     label = "+".join(sorted(used, key=lambda n: (-used[n], n))) or "cp932"
     return "".join(parts), label, bad
 
@@ -216,14 +236,13 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[list[str], list[tuple[i
                 if not any(cell.strip() for cell in record):
                     continue  # blank lines above the header
                 if bad_lines and bad_lines & set(range(first_line, last_line + 1)):
-                    raise InputError(f"{path}: ヘッダー行 ({first_line} 行目) の文字コードを判別できません")
+                    raise InputError(f"{path}: ヘッダー行 ({first_line} 行目): {_UNDECODABLE_FILE}")
                 header = record
                 continue
             if not record:
                 continue  # an empty line is not a record; ",,," rows are, and get quarantined
             if bad_lines and bad_lines & set(range(first_line, last_line + 1)):
-                bad.append(_q(str(path), first_line, "", delimiter.join(record)[:200],
-                              "文字コードを判別できない文字を含む行です (UTF-8 でも CP932/Shift_JIS でもありません。文字の途中で切れている可能性があります)"))
+                bad.append(_q(str(path), first_line, "", delimiter.join(record)[:200], _UNDECODABLE_LINE))
                 continue
             rows.append((first_line, record))
     except csv.Error as exc:
@@ -284,7 +303,7 @@ def _read_jsonl(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], lis
         if not line.strip():
             continue
         if not used:
-            bad.append(_q(str(path), line_no, "", line[:200], "文字コードを判別できない文字を含む行です (UTF-8 でも CP932/Shift_JIS でもありません)"))
+            bad.append(_q(str(path), line_no, "", line[:200], _UNDECODABLE_LINE))
             continue
         try:
             obj = json.loads(line)
@@ -498,10 +517,10 @@ def load_responses(
                 reason += f"。引用符 (\") が閉じられておらず {row_number}〜{last_line} 行目が 1 行として読まれた可能性があります"
             quarantined.append(_q(source, row_number, "", ",".join(cells)[:200], reason))
             continue
-        response_id = unicodedata.normalize("NFKC", cells[positions["response_id"]]).strip()
         if cells == header:
             quarantined.append(_q(source, row_number, "", ",".join(cells)[:200], "ヘッダー行が繰り返されています (複数のファイルを連結した可能性があります)"))
             continue
+        response_id = unicodedata.normalize("NFKC", cells[positions["response_id"]]).strip()
         if not response_id:
             quarantined.append(_q(source, row_number, header_names["response_id"], "", "回答IDが空です"))
             continue

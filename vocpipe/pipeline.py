@@ -110,10 +110,8 @@ def analyse_chunk(comments: pd.DataFrame, settings: Settings, workers: int = 1) 
     from vocpipe.analyze import analyse_comments
 
     taxonomy = str(settings.taxonomy_path) if settings.taxonomy_path else None
-    if workers > 1:
-        return analyse_comments(comments, models_dir=settings.models_dir, taxonomy_path=settings.taxonomy_path,
-                                workers=workers, models=None if len(comments) >= 4000 else cached_models(str(settings.models_dir), taxonomy))
-    return analyse_comments(comments, cached_models(str(settings.models_dir), taxonomy))
+    return analyse_comments(comments, cached_models(str(settings.models_dir), taxonomy), models_dir=settings.models_dir,
+                            taxonomy_path=settings.taxonomy_path, workers=workers)
 
 
 def write_clauses(clauses: pd.DataFrame, comments: pd.DataFrame, settings: Settings) -> int:

@@ -107,9 +107,13 @@ def connect(db_path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.
         from vocpipe.errors import InputError
 
         raise InputError(f"{db_path}: データベースが見つかりません (先に vocpipe run を実行してください)")
+    created = not read_only and not db_path.exists()
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db_path), read_only=read_only)
+    if created:
+        # The store holds survey comments: readable by its owner only (see SECURITY.md).
+        db_path.chmod(0o600)
     try:
         if not read_only:
             con.execute(SCHEMA)

@@ -44,6 +44,11 @@ def utf8_as_cp932(text: str) -> str:
     return text.encode("utf-8").decode("cp932", errors="nakaguro")
 
 
+def resaved_by_excel(data: bytes) -> bytes:
+    """UTF-8 bytes opened in Excel as CP932 and saved again as CP932 (lost bytes become ・)."""
+    return data.decode("cp932", errors="nakaguro").encode("cp932")
+
+
 def cp932_as_utf8(text: str) -> str:
     """CP932 bytes opened as UTF-8: what is left is mostly U+FFFD."""
     return text.encode("cp932").decode("utf-8", errors="replace")
@@ -102,7 +107,30 @@ def mixed_cp932_with_one_utf8_line() -> bytes:
     # A tool cut the comment at a byte limit, in the middle of い (0x82 0xA2).
     cut = "C105,2026/11/25 10:30,5,接客は丁寧でしたが待ち時間が長".encode("cp932") + b"\x82,\x93X\x95\xdc\r\n"
     last = line(["C106", "2026/11/25 11:00", "7", "また来ます", "Web"]).encode("cp932")
-    return excel + appended + more + cut + last
+    rare_kanji = line(["C107", "2026/11/25 11:30", "9", "綺麗", "Web"]).encode("cp932")  # CP932, not mojibake
+    return excel + appended + more + cut + last + rare_kanji
+
+
+def utf8_with_damaged_lines() -> bytes:
+    good = csv_text([
+        ["W001", "2026/11/24 10:00", "9", "説明が丁寧で助かりました", "店舗"],
+        ["W002", "2026/11/24 10:05", "3", "配送が遅い", "Web"],
+    ]).encode("utf-8-sig")  # Excel's「CSV UTF-8」writes a BOM
+    # One row went through Excel (opened as CP932, saved): 良い,店舗 -> 濶ｯ縺・,蠎苓・・ in CP932 bytes.
+    resaved = resaved_by_excel(line(["W003", "2026/11/24 10:10", "7", "良い", "店舗"]).encode("utf-8"))
+    # A tool cut the comment at a byte limit in the middle of く (E3 81 8F).
+    cut = "W004,2026/11/24 10:15,4,ポイントカードの使い方がわかりに".encode("utf-8") + "く".encode("utf-8")[:2] + ",店舗\r\n".encode("utf-8")
+    last = line(["W005", "2026/11/24 10:20", "8", "便利", "アプリ"]).encode("utf-8")
+    return good + resaved + cut + last
+
+
+def utf8_resaved_as_cp932_by_excel() -> bytes:
+    return resaved_by_excel(csv_text([
+        ["W001", "2026/11/24 10:00", "9", "説明が丁寧で助かりました", "店舗"],
+        ["W002", "2026/11/24 10:05", "3", "配送が遅い", "Web"],
+        ["W003", "2026/11/24 10:10", "8", "便利", "アプリ"],
+        ["W004", "2026/11/24 10:15", "10", "ありがとうございました", "店舗"],
+    ]).encode("utf-8"))
 
 
 def nul_bytes() -> bytes:
@@ -314,7 +342,17 @@ CASES: dict[str, tuple] = {
     "mixed_cp932_with_one_utf8_line.csv": (
         mixed_cp932_with_one_utf8_line,
         "Excel CP932 file with one UTF-8 line (LF) appended by another tool, NEC ① characters, and a line cut in the middle of a CP932 character",
-        "C101–C104, C106 stored with correct text (encoding `cp932+utf-8`); C105 quarantined「文字コードを判別できない」 at line 6",
+        "C101–C104, C106, C107 (綺麗, a rare kanji, is not mojibake) stored with correct text (encoding `cp932+utf-8`); C105 quarantined「文字コードを判別できない」 at line 6",
+    ),
+    "utf8_with_damaged_lines.csv": (
+        utf8_with_damaged_lines,
+        "UTF-8-with-BOM file with one row that went through Excel's CP932 save (decodes as CP932 mojibake 濶ｯ縺・,蠎苓・・) and one comment cut in the middle of a UTF-8 character",
+        "W001, W002, W005 stored; W003 (line 4) and W004 (line 5) quarantined「文字コードを判別できない」, not stored as mojibake",
+    ),
+    "utf8_resaved_as_cp932_by_excel.csv": (
+        utf8_resaved_as_cp932_by_excel,
+        "a UTF-8 export opened in Excel as CP932 and saved: header and most rows are mojibake with lost bytes (蝗樒ｭ疲律譎・)",
+        "InputError naming the file「必須の列が見つかりません」: the lost bytes turned 回答日時 into valid UTF-8 回答日晁E, which the error lists",
     ),
     "nul_bytes.csv": (
         nul_bytes,
@@ -339,7 +377,7 @@ CASES: dict[str, tuple] = {
     "excel_title_merged_blank_rows.xlsx": (
         excel_workbook,
         "title merged over A1:E1, export-date row, blank rows, header on row 4, a date and a channel merged down three rows, serial dates as numbers, 7.5, 「１０」, 「十」, #N/A, a count row at the bottom",
-        "X001, X003 (date and channel from the merged cells), X004, X005 stored; X002 (7.5), X006 (#N/A), X007 (11), 回答数 quarantined with sheet row numbers",
+        "X001, X003 (date and channel from the merged cells), X004, X005 (serials → 2026-11-24 00:00 / 10:00) stored; rows 6 (7.5), 11 (#N/A), 12 (11) and the 回答数 row 14 (empty 推奨度) quarantined",
     ),
     "csv_title_rows_above_header.csv": (
         csv_title_rows_above_header,
@@ -368,7 +406,7 @@ CASES: dict[str, tuple] = {
     ),
     "html_and_sql_in_comments.csv": (
         html_and_sql_in_comments,
-        "<script>, onerror=, '; DROP TABLE responses; --, spreadsheet formulas in comments; SQL in an id and in a channel",
+        "`<script>`, `onerror=`, `'; DROP TABLE responses; --`, spreadsheet formulas (`=cmd`, `@SUM`) in comments; SQL in an id and in a channel",
         "all 6 stored verbatim (text only); the store's tables are intact",
     ),
     "emoji_only_comments.csv": (
