@@ -153,3 +153,10 @@ def test_classify_output_cannot_inject_excel_formulas(tmp_path, survey_csv):
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
     assert frame.loc[0, "自由記述"].startswith("'=HYPERLINK")
+
+
+def test_table_output_shows_comment_markup_literally(capsys):
+    from vocpipe.render import emit
+
+    emit(pd.DataFrame({"text": ["[bold red]配送が遅い[/bold red]"]}), "table")
+    assert "[bold red]配送が遅い[/bold red]" in capsys.readouterr().out

@@ -156,3 +156,8 @@ def test_rows_read_always_equal_rows_stored_plus_quarantined(survey_csv, rows):
     clean = [[c.replace("\x00", "").replace("\r", "") for c in r] for r in rows]
     result = load_responses(survey_csv(clean, name="random.csv"))
     assert result.rows_read == result.rows_stored + result.rows_quarantined
+
+
+def test_quarantined_values_are_pii_masked(survey_csv):
+    result = load_responses(survey_csv([["A1", "2026/11/24", "9", "電話は090-1234-5678です", "Web", "余分"]]))
+    assert "<PHONE>" in result.quarantine.loc[0, "value"] and "5678" not in result.quarantine.loc[0, "value"]

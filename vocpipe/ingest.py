@@ -465,7 +465,12 @@ def content_hash(comment: str, nps: int, submitted_at: pd.Timestamp, segments: s
 
 
 def _q(source: str, row: int, column: str, value: str, reason: str) -> dict:
-    return {"source_file": source, "source_row": row, "column_name": column, "value": (value or "")[:200], "reason": reason}
+    """A quarantine record.  The offending value is kept (so a person can fix the source) but
+    cut to 200 characters and PII-masked: a ragged row's value holds its whole comment."""
+    from vocpipe.text.pii import mask_pii
+
+    value = mask_pii(unicodedata.normalize("NFKC", (value or "")[:400]))[:200]
+    return {"source_file": source, "source_row": row, "column_name": column, "value": value, "reason": reason}
 
 
 # Comments longer than this are cut before normalisation (a pasted log or a 1 MB rant would

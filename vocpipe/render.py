@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 
 def resolve_format(fmt: str | None) -> str:
@@ -68,5 +69,5 @@ def emit(frame: pd.DataFrame, fmt: str, *, title: str = "", headers: dict[str, s
     for column in frame.columns:
         table.add_column(headers.get(column, column))
     for row in frame.itertuples(index=False):
-        table.add_row(*[_cell(v) for v in row])
+        table.add_row(*[Text(_cell(v)) for v in row])  # Text: comments are never read as Rich markup
     Console().print(table)
