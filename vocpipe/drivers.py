@@ -20,6 +20,8 @@ Method, in short:
 
 from __future__ import annotations
 
+import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,10 +85,12 @@ def indicator_matrix(responses: pd.DataFrame, clauses: pd.DataFrame, topics: lis
     polar = polar[polar["topics"].isin(topics)]
     if polar.empty:
         return matrix
-    names = polar["topics"] + "_" + polar["sentiment"]
-    hits = pd.crosstab(polar["response_id"], names).clip(upper=1)
-    hits = hits.reindex(index=matrix.index, columns=columns, fill_value=0).fillna(0)
-    return hits.astype(np.int8)
+    names = (polar["topics"] + "_" + polar["sentiment"]).to_numpy()
+    rows = matrix.index.get_indexer(polar["response_id"])
+    cols = pd.Index(columns).get_indexer(names)
+    values = np.zeros(matrix.shape, dtype=np.int8)
+    values[rows, cols] = 1
+    return pd.DataFrame(values, index=matrix.index, columns=columns)
 
 
 def indicator_stats(indicators: pd.DataFrame, scores: np.ndarray) -> pd.DataFrame:
@@ -133,13 +137,6 @@ def _weighted_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarr
     return coef, weights, r2
 
 
-def _ramp_nps(scores: np.ndarray) -> float:
-    """NPS of continuous scores: promoter share ramps 8->9, detractor share ramps 7->6."""
-    promoter = np.clip(scores - 8.0, 0.0, 1.0)
-    detractor = np.clip(7.0 - scores, 0.0, 1.0)
-    return 100.0 * (promoter.mean() - detractor.mean())
-
-
 @dataclass
 class DriverResult:
     table: pd.DataFrame  # one row per indicator
@@ -168,32 +165,38 @@ def driver_table(indicators: pd.DataFrame, scores, *, min_support: int = 30, n_b
     if not supported or n < 2 * min_support:
         base["rank"] = np.nan
         return DriverResult(base, float("nan"), n)
-    X = indicators[supported].to_numpy(dtype=float)
-    ones = np.ones(n)
-    coef, weights, r2 = _weighted_fit(X, scores, ones)
-    actual_nps = _ramp_nps(scores)
+    # Compress: responses with the same indicators and score are interchangeable, so the fit and
+    # every bootstrap resample run on the distinct (indicators, score) rows with counts as
+    # weights.  Resampling responses with Poisson(1) weights is exactly resampling the distinct
+    # rows with Poisson(count) weights (multinomial likewise), so results are unchanged while
+    # the work no longer grows with n (a few thousand distinct rows even at 1M responses).
+    distinct, counts = np.unique(np.column_stack([indicators[supported].to_numpy(dtype=np.int8), scores.astype(np.int8)]),
+                                 axis=0, return_counts=True)
+    X = distinct[:, :-1].astype(float)
+    y = distinct[:, -1].astype(float)
+    counts = counts.astype(float)
+    coef, weights, r2 = _weighted_fit(X, y, counts)
     masks = X.astype(bool)
 
-    def impacts(c: np.ndarray, sample_scores: np.ndarray, sample_masks: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+    def impacts(c: np.ndarray, w: np.ndarray) -> np.ndarray:
         out = np.empty(len(supported))
-        reference = _ramp_nps_weighted(sample_scores, w)
+        reference = _ramp_nps_weighted(y, w)
         for j in range(len(supported)):
-            shifted = np.where(sample_masks[:, j], np.clip(sample_scores - c[j], 0, 10), sample_scores)
+            shifted = np.where(masks[:, j], np.clip(y - c[j], 0, 10), y)
             out[j] = _ramp_nps_weighted(shifted, w) - reference
         return out
 
-    impact = impacts(coef, scores, masks)
+    impact = impacts(coef, counts)
     rng = np.random.default_rng(seed)
     boot_coef = np.empty((n_boot, len(supported)))
     boot_weight = np.empty((n_boot, len(supported)))
     boot_impact = np.empty((n_boot, len(supported)))
     for b in range(n_boot):
-        w = rng.multinomial(n, np.full(n, 1.0 / n)).astype(float) if n <= 20000 else rng.poisson(1.0, n).astype(float)
-        c, rw, r2_b = _weighted_fit(X, scores, w)
+        w = rng.multinomial(n, counts / n).astype(float) if n <= 20000 else rng.poisson(counts).astype(float)
+        c, rw, r2_b = _weighted_fit(X, y, w)
         boot_coef[b] = c
         boot_weight[b] = rw / r2_b if r2_b > 0 else 0.0
-        boot_impact[b] = impacts(c, scores, masks, w)
-    del actual_nps
+        boot_impact[b] = impacts(c, w)
     share = weights / r2 if r2 > 0 else np.zeros_like(weights)
     index = base.set_index("indicator").index
     rows = index.get_indexer(supported)
@@ -214,9 +217,9 @@ def driver_table(indicators: pd.DataFrame, scores, *, min_support: int = 30, n_b
     return DriverResult(base, r2, n)
 
 
-def _ramp_nps_weighted(scores: np.ndarray, w: np.ndarray | None) -> float:
-    if w is None:
-        return _ramp_nps(scores)
+def _ramp_nps_weighted(scores: np.ndarray, w: np.ndarray) -> float:
+    """Weighted NPS of continuous scores: promoter share ramps 8->9, detractor share 7->6, so an
+    integer score counts exactly as NPS does and a shifted score moves smoothly between groups."""
     promoter = np.clip(scores - 8.0, 0.0, 1.0)
     detractor = np.clip(7.0 - scores, 0.0, 1.0)
     return 100.0 * float(w @ (promoter - detractor) / w.sum())
@@ -299,12 +302,27 @@ def _grams(text: str) -> set[str]:
     return {text[i : i + 3] for i in range(max(1, len(text) - 2))}
 
 
+_TOPIC_ROWS: dict[int, dict[str, np.ndarray]] = {}
+
+
+def topic_rows(clauses: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Positions of the clauses carrying each topic, computed once per clause table because
+    quotes are looked up for every driver and theme.  The memo entry dies with the table."""
+    key = id(clauses)
+    if key not in _TOPIC_ROWS:
+        exploded = clauses["topics"].reset_index(drop=True).explode().dropna()
+        _TOPIC_ROWS[key] = {t: rows.to_numpy() for t, rows in exploded.index.to_series().groupby(exploded.to_numpy())}
+        weakref.finalize(clauses, _TOPIC_ROWS.pop, key, None)
+    return _TOPIC_ROWS[key]
+
+
 def representative_quotes(clauses: pd.DataFrame, responses: pd.DataFrame, topic: str, polarity: str | None, *, limit: int = 3) -> pd.DataFrame:
     """The clearest, diverse clauses for a topic (and sentiment): highest classifier confidence
     first, detractors first for complaints and promoters first for praise, skipping clauses
     that repeat one already chosen.  Columns: ``response_id``, ``nps``, ``text``, ``confidence``,
     ``sentiment``, ``comment``."""
-    mask = clauses["topics"].map(lambda ts: topic in ts)
+    mask = np.zeros(len(clauses), dtype=bool)
+    mask[topic_rows(clauses).get(topic, [])] = True
     if polarity in POLARITIES:
         mask &= clauses["sentiment"] == polarity
     subset = clauses[mask].merge(responses[["response_id", "nps", "comment"]], on="response_id", how="left")
@@ -368,10 +386,29 @@ def parse_segment(text: str | None) -> tuple[str, str] | None:
     return name.strip(), value.strip()
 
 
+_scope_cache: dict | None = None
+
+
+@contextmanager
+def cached_scopes():
+    """Within this block, ``load_scope`` reads each scope from the store once: a report asks for
+    the same responses from several tables.  Frames returned while caching are shared: treat
+    them as read-only."""
+    global _scope_cache
+    previous, _scope_cache = _scope_cache, {}
+    try:
+        yield
+    finally:
+        _scope_cache = previous
+
+
 def load_scope(con, scope: Scope, timezone: str = "Asia/Tokyo") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Responses (``response_id``, ``submitted_at``, ``nps``, ``comment``, ``segments``) and their
     clauses (``response_id``, ``clause_index``, ``text``, ``sentiment``, ``sentiment_score``,
     ``confidence``, ``request``, ``topics``) within ``scope``."""
+    key = (scope.since, scope.until, scope.segment, timezone)
+    if _scope_cache is not None and key in _scope_cache:
+        return _scope_cache[key]
     where, params = scope.where("r")
     responses = con.execute(
         f"SELECT response_id, submitted_at, nps, comment, segments FROM responses r WHERE {where} ORDER BY response_id", params
@@ -385,6 +422,8 @@ def load_scope(con, scope: Scope, timezone: str = "Asia/Tokyo") -> tuple[pd.Data
     if len(responses):
         responses["submitted_at"] = pd.to_datetime(responses["submitted_at"], utc=True).dt.tz_convert(timezone)
     clauses["topics"] = clauses["topics"].map(lambda v: list(v) if v is not None else [])
+    if _scope_cache is not None:
+        _scope_cache[key] = (responses, clauses)
     return responses, clauses
 
 

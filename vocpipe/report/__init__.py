@@ -188,7 +188,13 @@ def _emerging_themes(con, scope: Scope, taxonomy: Taxonomy) -> tuple[pd.DataFram
 
 
 def build_report_data(con, settings: Settings, scope: Scope | None = None, taxonomy: Taxonomy | None = None) -> ReportData:
-    """Compute every table of the report from an open store connection."""
+    """Compute every table of the report from an open store connection (each scope's responses
+    and clauses are read from the store once and shared by all tables)."""
+    with drivers.cached_scopes():
+        return _build_report_data(con, settings, scope, taxonomy)
+
+
+def _build_report_data(con, settings: Settings, scope: Scope | None, taxonomy: Taxonomy | None) -> ReportData:
     from vocpipe.pipeline import model_versions
 
     scope = scope or Scope()
