@@ -22,7 +22,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -417,11 +419,24 @@ _KANJI_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?(.
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 
 
+_PLAIN_DATETIME = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+
+
 def parse_timestamp(value: str, timezone: str) -> tuple[pd.Timestamp | None, str]:
     """A tz-aware timestamp (naive values are taken as ``timezone``), or the rejection reason.
 
     Accepts ISO 8601, 2026/11/24 10:00, 2026年11月24日, 令和8年11月24日 and Excel serial numbers.
+    The common export form (2026/11/24 10:00, naive) takes a fast path: it is most of every
+    file, and building the datetime directly is ~10x cheaper than the general parser.
     """
+    plain = _PLAIN_DATETIME.fullmatch(value) if value else None
+    if plain:
+        try:
+            parts = [int(p) if p else 0 for p in plain.groups()]
+            if 1990 <= parts[0] <= 2100:
+                return pd.Timestamp(datetime(*parts, tzinfo=_zone(timezone))), ""
+        except ValueError:
+            pass  # e.g. 2026/02/30: let the general parser word the reason
     text = unicodedata.normalize("NFKC", value or "").strip()
     if not text:
         return None, "回答日時が空です"
@@ -455,13 +470,15 @@ def parse_timestamp(value: str, timezone: str) -> tuple[pd.Timestamp | None, str
     return stamp.tz_convert(timezone), ""
 
 
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
 def content_hash(comment: str, nps: int, submitted_at: pd.Timestamp, segments: str) -> str:
     """Hash of everything analysis depends on: a changed value means reprocess the response."""
-    digest = hashlib.sha256()
-    for part in (comment, str(nps), submitted_at.isoformat(), segments):
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\x1f")
-    return digest.hexdigest()[:32]
+    joined = "\x1f".join((comment, str(nps), submitted_at.isoformat(), segments))
+    return hashlib.blake2b(joined.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def _q(source: str, row: int, column: str, value: str, reason: str) -> dict:
