@@ -16,11 +16,8 @@ import pandas as pd
 from vocpipe import store
 from vocpipe.analyze import classify_clauses
 from vocpipe.config import Settings
+from vocpipe.diversity import pick_diverse
 from vocpipe.pipeline import cached_models
-
-
-def _trigrams(text: str) -> set[str]:
-    return {text[i : i + 3] for i in range(max(1, len(text) - 2))}
 
 
 def label_queue(clauses: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -28,19 +25,7 @@ def label_queue(clauses: pd.DataFrame, n: int) -> pd.DataFrame:
     ``topic_confidence`` (as produced by :func:`vocpipe.analyze.classify_clauses`)."""
     scored = clauses.assign(uncertainty=(1 - clauses["confidence"]) + (1 - clauses["topic_confidence"].clip(0, 1)))
     scored = scored[scored["text"].str.len() >= 4].sort_values(["uncertainty", "response_id"], ascending=[False, True])
-    chosen, grams, texts = [], [], set()
-    for row in scored.itertuples(index=False):
-        if row.text in texts:
-            continue
-        g = _trigrams(row.text)
-        if any(len(g & other) / max(1, len(g | other)) > 0.6 for other in grams):
-            continue
-        chosen.append(row)
-        grams.append(g)
-        texts.add(row.text)
-        if len(chosen) >= n:
-            break
-    return pd.DataFrame(chosen)
+    return pick_diverse(scored, n, max_similarity=0.6).reset_index(drop=True)
 
 
 def export_label_queue(settings: Settings, n: int, output: Path, *, max_clauses: int = 50000) -> int:

@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from vocpipe.config import Settings
+from vocpipe.diversity import pick_diverse
 
 POLARITIES = ("negative", "positive")
 SMALL_N = 30
@@ -298,10 +299,6 @@ def trends(responses: pd.DataFrame, indicators: pd.DataFrame, *, freq: str = "we
 
 
 # --------------------------------------------------------------------------- verbatims
-def _grams(text: str) -> set[str]:
-    return {text[i : i + 3] for i in range(max(1, len(text) - 2))}
-
-
 _TOPIC_ROWS: dict[int, dict[str, np.ndarray]] = {}
 
 
@@ -336,19 +333,8 @@ def representative_quotes(clauses: pd.DataFrame, responses: pd.DataFrame, topic:
         subset["preferred"] = True
     subset["length_ok"] = subset["text"].str.len().between(8, 120)
     subset = subset.sort_values(["preferred", "length_ok", "confidence", "response_id"], ascending=[False, False, False, True])
-    chosen, chosen_grams, seen_responses = [], [], set()
-    for row in subset.itertuples(index=False):
-        grams = _grams(row.text)
-        if row.response_id in seen_responses:
-            continue
-        if any(len(grams & g) / max(1, len(grams | g)) > 0.5 for g in chosen_grams):
-            continue
-        chosen.append(row)
-        chosen_grams.append(grams)
-        seen_responses.add(row.response_id)
-        if len(chosen) >= limit:
-            break
-    return pd.DataFrame(chosen)[["response_id", "nps", "text", "confidence", "sentiment", "comment"]]
+    chosen = pick_diverse(subset, limit, max_similarity=0.5, unique_by="response_id")
+    return chosen[["response_id", "nps", "text", "confidence", "sentiment", "comment"]].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- from the store
