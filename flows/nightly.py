@@ -82,6 +82,39 @@ def drivers_and_report(settings: Settings, run_id: str, report: bool) -> dict:
     return pipeline.finish_analysis(settings, run_id, report=report)
 
 
+def ingest_source(source: str, settings: Settings, run_id: str, encoding: str | None, full: bool) -> dict:
+    """Load ``source`` into the store unless these exact bytes were loaded before (or ``full``);
+    returns the row counts.  Called inside a flow (it runs tasks)."""
+    fingerprint = fingerprint_source(source, settings, encoding)
+    if not full and pipeline.source_unchanged(settings, fingerprint):
+        return pipeline.unchanged_source_summary(source)
+    loaded = read_source(source, settings, encoding)
+    return store_responses(loaded, settings, run_id, fingerprint)
+
+
+def analyse_pending(settings: Settings, full: bool, distributed: bool) -> tuple[int, int]:
+    """Analyse every pending response chunk by chunk; returns (responses, clauses written).
+
+    Chunks are lists of ids; each chunk's comments are fetched when it is analysed, so memory
+    does not grow with the number of pending responses.  Called inside a flow (it runs tasks).
+    """
+    workers = 1 if distributed else settings.effective_workers()
+    window = 2 * settings.effective_workers() if distributed else 1
+    processed = clauses_written = 0
+    in_flight = []
+    for ids in pending_chunks(settings, full):
+        comments = fetch_chunk(settings, quote(ids))
+        processed += len(comments)
+        in_flight.append((analyse_chunk.submit(comments, settings, workers), comments))
+        if len(in_flight) >= window:
+            future, done = in_flight.pop(0)
+            clauses_written += write_clauses(future.result(), done, settings)
+    for future, done in in_flight:
+        clauses_written += write_clauses(future.result(), done, settings)
+    pipeline.release_workers()  # the drivers and report stage needs the memory, not the pool
+    return processed, clauses_written
+
+
 @flow(name="nightly-voc-analysis", log_prints=False)
 def nightly_voc_analysis(
     source: str,
@@ -106,31 +139,9 @@ def nightly_voc_analysis(
     clock = time.perf_counter()
     pipeline.begin_run(settings, run_id, "nightly", source)
     try:
-        fingerprint = fingerprint_source(source, settings, encoding)
-        if not full and pipeline.source_unchanged(settings, fingerprint):
-            counts = pipeline.unchanged_source_summary(source)  # same bytes as an earlier load
-        else:
-            loaded = read_source(source, settings, encoding)
-            stages["read"] = time.perf_counter() - clock
-            counts = store_responses(loaded, settings, run_id, fingerprint)
-            del loaded  # the rows are in the store now; keep memory flat for the analysis
+        counts = ingest_source(source, settings, run_id, encoding, full)
         stages["ingest"] = time.perf_counter() - clock
-        # Chunks are lists of ids; each chunk's comments are fetched when it is analysed, so
-        # memory does not grow with the number of pending responses.
-        id_chunks = pending_chunks(settings, full)
-        workers = 1 if distributed else settings.effective_workers()
-        clauses_written = processed = 0
-        in_flight = []
-        window = 2 * settings.effective_workers() if distributed else 1
-        for ids in id_chunks:
-            comments = fetch_chunk(settings, quote(ids))
-            processed += len(comments)
-            in_flight.append((analyse_chunk.submit(comments, settings, workers), comments))
-            if len(in_flight) >= window:
-                future, done = in_flight.pop(0)
-                clauses_written += write_clauses(future.result(), done, settings)
-        for future, done in in_flight:
-            clauses_written += write_clauses(future.result(), done, settings)
+        processed, clauses_written = analyse_pending(settings, full, distributed)
         stages["analyse_and_write"] = time.perf_counter() - clock - stages["ingest"]
         summary = {**counts, "run_id": run_id, "responses_processed": processed, "clauses_written": clauses_written}
         pipeline.end_run(settings, run_id, "completed", summary)

@@ -102,3 +102,18 @@ def test_representative_quotes_prefer_confident_detractor_complaints_and_skip_re
     responses = pd.DataFrame({"response_id": list("abcd"), "nps": [2, 3, 1, 9], "comment": list("abcd")})
     quotes = representative_quotes(clauses, responses, "delivery", "negative", limit=3)
     assert list(quotes["response_id"]) == ["b", "c", "d"]
+
+
+def test_scope_dates_are_local_days_in_the_configured_timezone():
+    from vocpipe.drivers import Scope
+
+    where, params = Scope("2026-11-01", "2026-11-30", timezone="Asia/Tokyo").where("r")
+    assert params == ["Asia/Tokyo", "2026-11-01", "Asia/Tokyo", "2026-11-30"]
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE responses AS SELECT * FROM (VALUES ('a', TIMESTAMPTZ '2026-10-31 23:30:00+09'), "
+                "('b', TIMESTAMPTZ '2026-11-01 00:30:00+09'), ('c', TIMESTAMPTZ '2026-11-30 23:59:00+09'), "
+                "('d', TIMESTAMPTZ '2026-12-01 00:00:00+09')) t(response_id, submitted_at)")
+    rows = con.execute(f"SELECT response_id FROM responses r WHERE {where} ORDER BY 1", params).fetchall()
+    assert rows == [("b",), ("c",)]

@@ -111,6 +111,11 @@ def test_full_run_writes_report_and_artifact(prefect_server, small_survey, tmp_p
     assert (tmp_path / "reports" / "report.html").exists() or os.path.exists(summary["report_path"])
     artifact = Artifact.get("voc-run-summary")
     assert artifact is not None and f"rows read | {SUBSET_ROWS}" in artifact.data
+    assert "Top complaint themes" in artifact.data and len(summary["top_complaints"]) == 5
+    with store.connect(tmp_path / "v.duckdb", read_only=True) as con:
+        ranked = con.execute("SELECT count(*) FROM driver_results WHERE status = 'ranked' AND run_id = ?",
+                             [summary["run_id"]]).fetchone()[0]
+    assert ranked > 0
 
 
 @pytest.mark.slow
@@ -137,16 +142,52 @@ def test_kill_minus_nine_mid_run_then_rerun_gives_the_clean_result(prefect_serve
     run(small_survey, clean, report=False, chunk_size=60)
     killed = tmp_path / "killed.duckdb"
     env = {**os.environ, "PYTHONPATH": str(REPO)}  # the child starts its own temporary Prefect server
+    # Its own session, so kill -9 takes its temporary Prefect server down with it (as a crash of
+    # a scheduled run's machine would) instead of leaving it running.
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(small_survey), str(killed)], env=env, cwd=REPO,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     # Wait until the child has started writing, then kill it at a seeded random moment.
     deadline = time.monotonic() + 60
     while not killed.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(random.Random(seed).uniform(0.0, 3.0))
-    os.kill(child.pid, signal.SIGKILL)
+    os.killpg(child.pid, signal.SIGKILL)
     child.wait()
     with store.connect(killed) as con:
-        print("state at kill:", store.table_counts(con))
+        print("state at kill:", store.table_counts(con))  # shown with -s: where the kill landed
     run(small_survey, killed, report=False, chunk_size=60)
     assert_same_store(clean, killed)
+
+
+def test_backfill_reanalyses_only_the_date_range(prefect_server, small_survey, tmp_path):
+    from flows.backfill import backfill_voc_analysis
+
+    db = tmp_path / "v.duckdb"
+    run(small_survey, db, report=False)
+    with store.connect(db, read_only=True) as con:
+        in_range = con.execute("SELECT count(*) FROM responses WHERE submitted_at >= TIMESTAMPTZ '2026-08-03 00:00:00+09' "
+                               "AND submitted_at < TIMESTAMPTZ '2026-08-10 00:00:00+09'").fetchone()[0]
+    summary = backfill_voc_analysis(since="2026-08-03", until="2026-08-09", db=str(db), report=False)
+    assert 0 < in_range < SUBSET_ROWS
+    assert summary["responses_marked"] == summary["responses_processed"] == in_range
+    with store.connect(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM responses WHERE processed_hash IS DISTINCT FROM content_hash").fetchone()[0] == 0
+
+
+@pytest.mark.slow
+def test_train_models_flow_writes_loadable_models_with_cards_including_user_labels(prefect_server, tmp_path):
+    from flows.training import train_models
+    from vocpipe.analyze import Models
+
+    user = tmp_path / "my_labels.csv"
+    pd.DataFrame({"text": ["QRコード決済が使えて便利", "QRコード決済が遅すぎる", "セルフレジの画面が見づらい"],
+                  "sentiment": ["positive", "ネガティブ", "negative"], "request": [0, 0, 0]}).to_csv(user, index=False)
+    cards = train_models(models_dir=str(tmp_path / "models"), sentiment_data=str(user))
+    from vocpipe.corpus import load_clauses
+
+    assert sum(cards["sentiment"]["sizes"].values()) == len(load_clauses()) + 3  # corpus + the user's rows
+    assert cards["sentiment"]["metrics"]["test"]["macro_f1"] > 0.8
+    assert cards["topics"]["metrics"]["test"]["micro_f1"] > cards["topics"]["keyword_baseline_test"]["micro_f1"]
+    models = Models.load(tmp_path / "models")
+    assert list(models.sentiment.predict(["最高でした"])) == ["positive"]
+    assert (tmp_path / "models" / "sentiment.card.md").read_text(encoding="utf-8").startswith("# Model card")

@@ -57,7 +57,7 @@ def _columns(pairs: list[str] | None) -> dict[str, str] | None:
     return mapping
 
 
-def _scope(since: str | None, until: str | None, segment: str | None):
+def _scope(since: str | None, until: str | None, segment: str | None, timezone: str = "Asia/Tokyo"):
     from vocpipe.drivers import Scope, parse_segment
 
     for name, value in (("--since", since), ("--until", until)):
@@ -68,7 +68,7 @@ def _scope(since: str | None, until: str | None, segment: str | None):
                 pd.Timestamp(value)
             except ValueError:
                 raise VocpipeError(f"{name} の日付 '{value}' を解釈できません (例: 2026-11-01)") from None
-    return Scope(since, until, parse_segment(segment))
+    return Scope(since, until, parse_segment(segment), timezone)
 
 
 DB_OPTION = typer.Option(None, "--db", help="DuckDB ファイル (既定: vocpipe.duckdb または VOCPIPE_DB_PATH)")
@@ -116,8 +116,12 @@ def print_run_summary(summary: dict) -> None:
     totals = summary.get("totals") or {}
     if totals:
         console.print(f"データベース: 回答 {totals['responses']} 件 / 節 {totals['clauses']} 件 / 隔離 {totals['quarantine']} 行")
+    complaints = summary.get("top_complaints") or []
+    if complaints:
+        parts = [f"{c['label']} {c['mentions']}件" + ("" if c["change"] is None else f" ({c['change']:+.1f}pt)") for c in complaints]
+        console.print("直近7日の不満テーマ上位: " + " / ".join(parts), markup=False)
     if summary.get("report_path"):
-        console.print(f"レポート: {summary['report_path']}  Excel: {summary.get('xlsx_path')}")
+        console.print(f"レポート: {summary['report_path']}  Excel: {summary.get('xlsx_path')}", markup=False)
 
 
 # --------------------------------------------------------------------------- classify
@@ -196,7 +200,7 @@ def drivers(
     settings = load_settings(db_path=db)
     taxonomy = load_taxonomy(settings.taxonomy_path)
     with store.connect(settings.db_path, read_only=True) as con:
-        analysis = drv.analyse_scope(con, taxonomy.keys, _scope(since, until, segment), min_support=settings.min_support,
+        analysis = drv.analyse_scope(con, taxonomy.keys, _scope(since, until, segment, settings.timezone), min_support=settings.min_support,
                                      n_boot=settings.bootstrap_resamples, seed=settings.seed, timezone=settings.timezone)
     table = analysis.drivers.copy()
     table["label"] = table["topic"].map(taxonomy.label)
@@ -232,7 +236,7 @@ def themes(
     settings = load_settings(db_path=db)
     taxonomy = load_taxonomy(settings.taxonomy_path)
     with store.connect(settings.db_path, read_only=True) as con:
-        table = theme_table(con, taxonomy, _scope(since, until, segment), sentiment=sentiment.value, top=top, timezone=settings.timezone)
+        table = theme_table(con, taxonomy, _scope(since, until, segment, settings.timezone), sentiment=sentiment.value, top=top, timezone=settings.timezone)
     fmt = resolve_format(format.value if format else None)
     if fmt == "table":
         table = table.assign(quotes=table["quotes"].map(lambda qs: [f"「{q['text']}」({q['response_id']}, {q['nps']}点)" for q in qs]))
@@ -263,7 +267,7 @@ def quotes(
     if topic not in taxonomy.keys:
         raise VocpipeError(f"トピック '{topic}' はタクソノミーにありません。使えるキー: {', '.join(taxonomy.keys)}")
     with store.connect(settings.db_path, read_only=True) as con:
-        table = quote_table(con, topic, _scope(since, until, segment), sentiment=sentiment.value, limit=limit, timezone=settings.timezone)
+        table = quote_table(con, topic, _scope(since, until, segment, settings.timezone), sentiment=sentiment.value, limit=limit, timezone=settings.timezone)
     emit(table[["response_id", "nps", "sentiment", "text", "comment"]], resolve_format(format.value if format else None),
          title=f"{taxonomy.label(topic)} の原文", headers={"response_id": "回答ID", "nps": "スコア", "sentiment": "感情", "text": "節", "comment": "回答全文"})
 
@@ -284,7 +288,7 @@ def discover(
 
     settings = load_settings(db_path=db)
     with store.connect(settings.db_path, read_only=True) as con:
-        table = emerging_themes(con, _scope(since, until, segment), load_taxonomy(settings.taxonomy_path), seed=settings.seed)
+        table = emerging_themes(con, _scope(since, until, segment, settings.timezone), load_taxonomy(settings.taxonomy_path), seed=settings.seed)
     fmt = resolve_format(format.value if format else None)
     if fmt == "table":
         table = table.assign(quotes=table["quotes"].map(lambda qs: [f"「{q['text']}」" for q in qs]))
@@ -308,7 +312,7 @@ def report(
     settings = load_settings(db_path=db)
     if not Path(settings.db_path).exists():
         raise VocpipeError(f"{settings.db_path}: データベースが見つかりません (先に vocpipe run を実行してください)")
-    paths = write_reports(settings, out.parent, _scope(since, until, segment))
+    paths = write_reports(settings, out.parent, _scope(since, until, segment, settings.timezone))
     if paths["html"] != out:
         shutil.move(paths["html"], out)
         paths["html"] = out

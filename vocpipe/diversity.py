@@ -14,6 +14,8 @@ def pick_diverse(ranked: pd.DataFrame, limit: int, *, max_similarity: float, uni
     ``unique_by`` value with a chosen row and whose ``text`` has character-trigram Jaccard
     similarity <= ``max_similarity`` with every chosen text."""
     chosen, chosen_grams, seen = [], [], set()
+    if limit <= 0:
+        return ranked.iloc[[]]
     for position, (key, text) in enumerate(zip(ranked[unique_by], ranked["text"])):
         if key in seen:
             continue

@@ -340,20 +340,24 @@ def representative_quotes(clauses: pd.DataFrame, responses: pd.DataFrame, topic:
 # --------------------------------------------------------------------------- from the store
 @dataclass
 class Scope:
-    """Which responses an analysis covers; all values are bound as SQL parameters."""
+    """Which responses an analysis covers; all values are bound as SQL parameters.
+
+    ``since`` and ``until`` are inclusive dates (or times) in ``timezone``: 「11月」 for a team
+    in Tokyo means Tokyo's November, whatever the database session's zone."""
 
     since: str | None = None
     until: str | None = None
     segment: tuple[str, str] | None = None
+    timezone: str = "Asia/Tokyo"
 
     def where(self, alias: str = "r") -> tuple[str, list]:
         clauses, params = ["TRUE"], []
         if self.since:
-            clauses.append(f"{alias}.submitted_at >= CAST(? AS TIMESTAMPTZ)")
-            params.append(self.since)
+            clauses.append(f"{alias}.submitted_at >= timezone(?, CAST(? AS TIMESTAMP))")
+            params.extend([self.timezone, self.since])
         if self.until:
-            clauses.append(f"{alias}.submitted_at < CAST(? AS TIMESTAMPTZ) + INTERVAL 1 DAY")
-            params.append(self.until)
+            clauses.append(f"{alias}.submitted_at < timezone(?, CAST(? AS TIMESTAMP)) + INTERVAL 1 DAY")
+            params.extend([self.timezone, self.until])
         if self.segment:
             clauses.append(f"EXISTS (SELECT 1 FROM response_segments s WHERE s.response_id = {alias}.response_id AND s.name = ? AND s.value = ?)")
             params.extend(self.segment)
@@ -501,14 +505,15 @@ CREATE TABLE IF NOT EXISTS driver_results (
 """
 
 
-def save_driver_results(con, analysis: DriverAnalysis, run_id: str) -> None:
-    """Replace the stored driver table with this run's (history of NPS stays in responses)."""
+def save_driver_results(con, driver_rows: pd.DataFrame, run_id: str) -> None:
+    """Replace the stored driver table with this run's (``driver_table`` columns; the history
+    of NPS stays in the responses)."""
     from vocpipe.store import now_utc
 
     con.execute(DRIVER_RESULT_SCHEMA)
     columns = ["indicator", "topic", "polarity", "status", "mentions", "effect", "effect_ci_low", "effect_ci_high",
                "importance", "ci_low", "ci_high", "nps_impact", "nps_impact_ci_low", "nps_impact_ci_high", "rank"]
-    rows = analysis.drivers[columns].assign(computed_at=now_utc(), run_id=run_id)
+    rows = driver_rows[columns].assign(computed_at=now_utc(), run_id=run_id)
     con.register("driver_rows", rows)
     try:
         con.execute("BEGIN TRANSACTION")

@@ -494,6 +494,7 @@ def _q(source: str, row: int, column: str, value: str, reason: str) -> dict:
 # otherwise dominate tokenising and the report).  The cut is recorded, not silent: the stored
 # ``comment_chars`` keeps the length of the raw comment, so ``comment_chars > MAX_COMMENT_CHARS``
 # marks every shortened response.
+ACCEPTED_COLUMNS = ("response_id", "submitted_at", "nps", "comment", "comment_chars", "segments", "content_hash", "source_row")
 MAX_COMMENT_CHARS = 20_000
 
 
@@ -529,8 +530,14 @@ def load_responses(
         (i, str(name).strip()) for i, name in enumerate(header)
         if i not in positions.values() and str(name).strip() and not str(name).startswith("Unnamed")
     ]
-    accepted: dict[str, dict] = {}
-    for row_number, cells in records:
+    # Accepted rows go into column lists (not a dict per row) and each record is released once
+    # read: a million-row export then fits in a few hundred MB.
+    accepted = {name: [] for name in ACCEPTED_COLUMNS}
+    position_of: dict[str, int] = {}
+    superseded: list[int] = []
+    records.reverse()
+    while records:
+        row_number, cells = records.pop()
         if len(cells) != len(header):
             reason = f"列の数が合いません (ヘッダー {len(header)} 列、この行 {len(cells)} 列)"
             last_line = row_number + sum(c.count("\n") for c in cells)
@@ -564,26 +571,22 @@ def load_responses(
             {name: unicodedata.normalize("NFKC", cells[i]).strip() for i, name in segment_positions},
             ensure_ascii=False, sort_keys=True,
         )
-        previous = accepted.get(response_id)
+        previous = position_of.get(response_id)
         if previous is not None:
-            quarantined.append(_q(source, previous["source_row"], header_names["response_id"], response_id,
+            quarantined.append(_q(source, accepted["source_row"][previous], header_names["response_id"], response_id,
                                   f"回答ID '{response_id}' が {row_number} 行目と重複しています (後の行を採用)"))
-        accepted[response_id] = {
-            "response_id": response_id,
-            "submitted_at": stamp,
-            "nps": nps,
-            "comment": comment,
-            "comment_chars": len(raw_comment),
-            "segments": segments,
-            "content_hash": content_hash(comment, nps, stamp, segments),
-            "source_file": source,
-            "source_row": row_number,
-        }
-    responses = pd.DataFrame(list(accepted.values()), columns=[
-        "response_id", "submitted_at", "nps", "comment", "comment_chars", "segments", "content_hash", "source_file", "source_row"])
-    if len(responses):
-        responses["submitted_at"] = pd.to_datetime(responses["submitted_at"], utc=True).dt.tz_convert(timezone)
-        responses["nps"] = responses["nps"].astype("int64")
+            superseded.append(previous)
+        position_of[response_id] = len(accepted["response_id"])
+        for name, value in (("response_id", response_id), ("submitted_at", stamp.value), ("nps", nps),
+                            ("comment", comment), ("comment_chars", len(raw_comment)), ("segments", segments),
+                            ("content_hash", content_hash(comment, nps, stamp, segments)), ("source_row", row_number)):
+            accepted[name].append(value)
+    responses = pd.DataFrame(accepted)
+    if superseded:
+        responses = responses.drop(index=superseded).reset_index(drop=True)
+    responses["submitted_at"] = pd.to_datetime(responses["submitted_at"].astype("int64"), unit="ns", utc=True).dt.tz_convert(timezone)
+    responses["nps"] = responses["nps"].astype("int64")
+    responses.insert(7, "source_file", source)
     quarantine = pd.DataFrame(quarantined, columns=QUARANTINE_COLUMNS)
     result = LoadResult(source, responses, quarantine, rows_read, header_names, used_encoding)
     if result.rows_stored + result.rows_quarantined != rows_read:

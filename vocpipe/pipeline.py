@@ -114,6 +114,13 @@ def analyse_chunk(comments: pd.DataFrame, settings: Settings, workers: int = 1) 
                             taxonomy_path=settings.taxonomy_path, workers=workers)
 
 
+def release_workers() -> None:
+    """Stop the analysis process pool (each worker holds a tagger and a copy of the models)."""
+    from vocpipe.analyze import shutdown_pool
+
+    shutdown_pool()
+
+
 def write_clauses(clauses: pd.DataFrame, comments: pd.DataFrame, settings: Settings) -> int:
     with store.connect(settings.db_path) as con:
         return store.replace_clauses(con, clauses, comments)
@@ -129,17 +136,33 @@ def model_versions(settings: Settings) -> dict:
 
 
 def finish_analysis(settings: Settings, run_id: str, *, report: bool = True) -> dict:
-    """Drivers over the whole store, and the HTML/Excel report when ``report`` is set."""
-    from vocpipe import drivers
+    """Drivers over the whole store (saved to ``driver_results``), the headline numbers and the
+    latest week's top complaints, and the HTML/Excel report when ``report`` is set.  Each table
+    reads the store once and the bootstrap runs once for report and store alike."""
+    from vocpipe import drivers, queries
+    from vocpipe.classify.taxonomy import load_taxonomy
 
-    with store.connect(settings.db_path) as con:
-        summary = drivers.headline(con, settings)
-        totals = store.table_counts(con)
-    result = {"nps": summary, "totals": totals, "models": model_versions(settings)}
+    taxonomy = load_taxonomy(settings.taxonomy_path)
+    with store.connect(settings.db_path) as con, drivers.cached_scopes():
+        if report:
+            from vocpipe.report import build_report_data
+
+            report_data = build_report_data(con, settings, None, taxonomy)
+            driver_rows = report_data.drivers
+        else:
+            driver_rows = drivers.analyse_scope(con, taxonomy.keys, None, min_support=settings.min_support,
+                                                n_boot=settings.bootstrap_resamples, seed=settings.seed,
+                                                timezone=settings.timezone).drivers
+        drivers.save_driver_results(con, driver_rows, run_id)
+        complaints = queries.recent_complaints(con, taxonomy, timezone=settings.timezone)
+        result = {"nps": drivers.headline(con, settings), "totals": store.table_counts(con), "models": model_versions(settings),
+                  "top_complaints": [{"label": r.label, "mentions": int(r.mentions),
+                                      "change": None if pd.isna(r.change) else round(100 * float(r.change), 1)}
+                                     for r in complaints.itertuples()]}
     if report:
-        from vocpipe.report import write_reports
+        from vocpipe.report import save_reports
 
-        paths = write_reports(settings, Path(settings.report_dir))
+        paths = save_reports(report_data, Path(settings.report_dir))
         result["report_path"] = str(paths["html"])
         result["xlsx_path"] = str(paths["xlsx"])
         with store.connect(settings.db_path) as con:
@@ -166,9 +189,10 @@ def publish_artifact(summary: dict) -> None:
         lines += ["", f"**NPS {nps.get('nps', float('nan')):+.1f}** (95% CI {nps.get('ci_low', float('nan')):+.1f} to {nps.get('ci_high', float('nan')):+.1f}, n={nps.get('n', 0)})"]
     complaints = summary.get("top_complaints") or []
     if complaints:
-        lines += ["", "## Top complaint themes", "", "| theme | mentions | change vs previous period |", "|---|---|---|"]
+        lines += ["", "## Top complaint themes (last 7 days of data)", "", "| theme | mentions | change in share vs the 7 days before (points) |", "|---|---|---|"]
         for row in complaints[:5]:
-            lines.append(f"| {row['label']} | {row['mentions']} | {row.get('change', '')} |")
+            change = "—" if row["change"] is None else f"{row['change']:+.1f}"
+            lines.append(f"| {row['label']} | {row['mentions']} | {change} |")
     if summary.get("report_path"):
         lines += ["", f"Report: `{summary['report_path']}`"]
     create_markdown_artifact(markdown="\n".join(lines), key="voc-run-summary", description="vocpipe nightly run summary")

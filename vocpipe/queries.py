@@ -27,7 +27,7 @@ def previous_scope(con, scope: Scope) -> Scope | None:
         until = pd.Timestamp(latest).tz_localize(None).normalize() if latest is not None else since
     length = (until - since) + timedelta(days=1)
     previous_until = since - timedelta(days=1)
-    return Scope(str((since - length).date()), str(previous_until.date()), scope.segment)
+    return Scope(str((since - length).date()), str(previous_until.date()), scope.segment, scope.timezone)
 
 
 def _mentions(responses: pd.DataFrame, clauses: pd.DataFrame, sentiment: str) -> pd.DataFrame:
@@ -75,3 +75,14 @@ def quote_table(con, topic: str, scope: Scope, *, sentiment: str = "any", limit:
     responses, clauses = load_scope(con, scope, timezone)
     polarity = None if sentiment == "any" else sentiment
     return drivers.representative_quotes(clauses, responses, topic, polarity, limit=limit)
+
+
+def recent_complaints(con, taxonomy: Taxonomy, *, days: int = 7, top: int = 5, timezone: str = "Asia/Tokyo") -> pd.DataFrame:
+    """Top complaint themes of the last ``days`` days of data (ending at the newest response),
+    with the change in share against the ``days`` before: what a nightly summary shows."""
+    latest = con.execute("SELECT max(submitted_at) FROM responses").fetchone()[0]
+    if latest is None:
+        return pd.DataFrame(columns=["topic", "label", "mentions", "share", "change"])
+    until = pd.Timestamp(latest).tz_convert(timezone).date()
+    scope = Scope(str(until - timedelta(days=days - 1)), str(until), timezone=timezone)
+    return theme_table(con, taxonomy, scope, sentiment="negative", top=top, quotes=0, timezone=timezone)

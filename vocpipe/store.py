@@ -203,6 +203,15 @@ def remember_source(con: duckdb.DuckDBPyConnection, fingerprint: str, source_fil
     con.execute("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?)", [fingerprint, source_file, rows_read, now_utc()])
 
 
+def mark_for_reprocessing(con: duckdb.DuckDBPyConnection, where: str, params: list) -> int:
+    """Make the responses matching ``where`` (SQL over alias ``r``, values bound in ``params``,
+    e.g. from ``drivers.Scope.where``) pending again; returns how many.  Used by backfills after
+    a model or taxonomy change."""
+    marked = con.execute(f"SELECT count(*) FROM responses r WHERE {where}", params).fetchone()[0]
+    con.execute(f"UPDATE responses r SET processed_hash = NULL WHERE {where}", params)
+    return int(marked)
+
+
 def pending_ids(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> list[str]:
     """Ids of responses whose clauses are missing or stale (all ids with ``full``)."""
     where = "" if full else "WHERE processed_hash IS NULL OR processed_hash <> content_hash"

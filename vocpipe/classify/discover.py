@@ -72,9 +72,10 @@ def discover_themes(texts: list[str], response_ids: list[str] | None = None, *, 
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def emerging_themes(con, scope=None, taxonomy=None, *, low_confidence: float = 0.0, seed: int = 0, **kwargs) -> pd.DataFrame:
-    """Themes among the clauses in ``scope`` that carry no topic (``taxonomy`` is accepted for
-    symmetry with the other report tables: topics outside it count as unclaimed)."""
+def emerging_themes(con, scope=None, taxonomy=None, *, seed: int = 0, max_clauses: int = 20000, **kwargs) -> pd.DataFrame:
+    """Themes among the clauses in ``scope`` that carry no topic of ``taxonomy`` (topics outside
+    it count as unclaimed).  Above ``max_clauses`` a seeded random sample is clustered: a theme
+    big enough to matter shows up in 20,000 clauses, and NMF time stays flat at 1M responses."""
     from vocpipe.drivers import Scope, load_scope
 
     responses, clauses = load_scope(con, scope or Scope())
@@ -83,4 +84,6 @@ def emerging_themes(con, scope=None, taxonomy=None, *, low_confidence: float = 0
     known = set(taxonomy.keys) if taxonomy is not None else None
     unclaimed = clauses["topics"].map(lambda ts: not [t for t in ts if known is None or t in known])
     pool = clauses[unclaimed & (clauses["text"].str.len() >= 6)]
+    if len(pool) > max_clauses:
+        pool = pool.sample(n=max_clauses, random_state=seed).sort_index()
     return discover_themes(pool["text"].tolist(), pool["response_id"].tolist(), seed=seed, **kwargs)

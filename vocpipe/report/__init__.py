@@ -197,7 +197,7 @@ def build_report_data(con, settings: Settings, scope: Scope | None = None, taxon
 def _build_report_data(con, settings: Settings, scope: Scope | None, taxonomy: Taxonomy | None) -> ReportData:
     from vocpipe.pipeline import model_versions
 
-    scope = scope or Scope()
+    scope = scope or Scope(timezone=settings.timezone)
     taxonomy = taxonomy or load_taxonomy(settings.taxonomy_path)
     analysis = drivers.analyse_scope(con, taxonomy.keys, scope, min_support=settings.min_support,
                                      n_boot=settings.bootstrap_resamples, seed=settings.seed, timezone=settings.timezone)
@@ -320,10 +320,15 @@ def render_html(data: ReportData) -> str:
 def write_reports(settings: Settings, out_dir: Path, scope: Scope | None = None, taxonomy: Taxonomy | None = None,
                   xlsx: bool = True) -> dict[str, Path]:
     """Write ``report.html`` (and ``report.xlsx``) into ``out_dir``; returns their paths by kind."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     with store.connect(settings.db_path) as con:
         data = build_report_data(con, settings, scope, taxonomy)
+    return save_reports(data, out_dir, xlsx=xlsx)
+
+
+def save_reports(data: ReportData, out_dir: Path, *, xlsx: bool = True) -> dict[str, Path]:
+    """Render already computed report data to ``report.html`` (and ``report.xlsx``)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"html": out_dir / "report.html"}
     paths["html"].write_text(render_html(data), encoding="utf-8")
     if xlsx:
