@@ -34,6 +34,7 @@ class TreeRssSampler(threading.Thread):
 
         self.process = psutil.Process()
         self.peak = 0
+        self.samples: list[tuple[float, int]] = []
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -47,7 +48,11 @@ class TreeRssSampler(threading.Thread):
                 except psutil.Error:
                     pass
             self.peak = max(self.peak, total)
+            self.samples.append((time.perf_counter(), total))
             time.sleep(0.2)
+
+    def peak_between(self, start: float, end: float) -> int:
+        return max((rss for t, rss in self.samples if start <= t <= end), default=0)
 
 
 def text_stage_ratio(comments: list[str]) -> tuple[float, float, float]:
@@ -113,8 +118,11 @@ def main() -> None:
     print(f"rows read {summary['rows_read']:,} = stored {summary['rows_stored']:,} + quarantined {summary['rows_quarantined']:,}; "
           f"clauses {clauses:,}")
     print(f"wall time {wall:.1f} s: {args.n / wall:,.0f} comments/s, {clauses / wall:,.0f} clauses/s")
+    stage_start = start
     for stage, seconds in summary["stage_seconds"].items():
-        print(f"  stage {stage:20s} {seconds:8.1f} s")
+        peak = sampler.peak_between(stage_start, stage_start + seconds)
+        print(f"  stage {stage:20s} {seconds:8.1f} s   peak RSS {peak / 1e9:5.2f} GB")
+        stage_start += seconds
     print(f"peak RSS (process tree) {sampler.peak / 1e9:.2f} GB")
     if args.n >= 1_000_000:
         print(f"target 1M <= 300 s: {wall:.0f} s -> {'PASS' if wall <= 300 else 'FAIL'}; "
