@@ -21,7 +21,7 @@ from prefect.utilities.annotations import quote  # noqa: E402
 
 from vocpipe import pipeline  # noqa: E402
 from vocpipe.config import Settings, load_settings  # noqa: E402
-from vocpipe.errors import VocpipeError  # noqa: E402
+from vocpipe.errors import InputError, VocpipeError  # noqa: E402
 
 
 def retry_unless_user_error(task, task_run, state) -> bool:
@@ -50,8 +50,6 @@ def store_responses(loaded, settings: Settings, run_id: str, fingerprint: str) -
 
 @task(name="fingerprint-source", **IO_TASK)
 def fingerprint_source(source: str, settings: Settings, encoding: str | None) -> str:
-    from vocpipe.errors import InputError
-
     if not Path(source).is_file():
         raise InputError(f"{source}: ファイルが見つかりません")
     return pipeline.source_fingerprint(Path(source), settings, encoding)
@@ -146,7 +144,11 @@ def nightly_voc_analysis(
         summary = {**counts, "run_id": run_id, "responses_processed": processed, "clauses_written": clauses_written}
         pipeline.end_run(settings, run_id, "completed", summary)
         mark = time.perf_counter()
-        summary.update(drivers_and_report(settings, run_id, report))
+        if counts.get("source_unchanged") and processed == 0 and pipeline.previous_results_current(settings, report):
+            # Same file, nothing pending: the stored drivers and the last report still hold.
+            summary.update(pipeline.previous_results(settings))
+        else:
+            summary.update(drivers_and_report(settings, run_id, report))
         stages["drivers_and_report"] = time.perf_counter() - mark
         summary["stage_seconds"] = {k: round(v, 2) for k, v in stages.items()}
         pipeline.publish_artifact(summary)

@@ -103,6 +103,8 @@ def print_run_summary(summary: dict) -> None:
     console.print(f"[bold]実行 {summary['run_id']}[/bold]  入力: {summary['source_file']}")
     if summary.get("source_unchanged"):
         console.print("入力ファイルは前回読み込んだものと同一です: 新しい回答はありません")
+    if summary.get("reused_previous_results"):
+        console.print("分析対象の変更がないため、ドライバー分析とレポートは前回の結果のままです")
     console.print(
         f"読み込み {summary['rows_read']} 行 = 保存 {summary['rows_stored']} 行 + 隔離 {summary['rows_quarantined']} 行"
         f"  (新規 {summary['rows_new']} / 変更 {summary['rows_changed']} / 変更なし {summary['rows_unchanged']})"

@@ -170,6 +170,33 @@ def finish_analysis(settings: Settings, run_id: str, *, report: bool = True) -> 
     return result
 
 
+def previous_results_current(settings: Settings, report: bool) -> bool:
+    """Whether the stored driver results (and, if wanted, the last report file) exist, so a run
+    with nothing new can reuse them instead of recomputing the bootstrap."""
+    with store.connect(settings.db_path) as con:
+        has_drivers = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'driver_results'").fetchone()[0] > 0
+        last_report = con.execute(
+            "SELECT report_path FROM runs WHERE status = 'completed' AND report_path IS NOT NULL "
+            "ORDER BY finished_at DESC LIMIT 1").fetchone()
+    return has_drivers and (not report or (last_report is not None and Path(last_report[0]).exists()))
+
+
+def previous_results(settings: Settings) -> dict:
+    """Headline numbers for a run that changed nothing (the report from the last run stands)."""
+    from vocpipe import drivers
+
+    with store.connect(settings.db_path) as con:
+        last_report = con.execute(
+            "SELECT report_path FROM runs WHERE status = 'completed' AND report_path IS NOT NULL "
+            "ORDER BY finished_at DESC LIMIT 1").fetchone()
+        result = {"nps": drivers.headline(con, settings), "totals": store.table_counts(con),
+                  "models": model_versions(settings), "top_complaints": [], "reused_previous_results": True}
+    if last_report:
+        result["report_path"] = last_report[0]
+    return result
+
+
 def publish_artifact(summary: dict) -> None:
     """A markdown artifact in Prefect's UI with the run's counts, NPS and top complaints."""
     from prefect.artifacts import create_markdown_artifact
