@@ -72,6 +72,10 @@ def _scope(since: str | None, until: str | None, segment: str | None, timezone: 
 
 
 DB_OPTION = typer.Option(None, "--db", help="DuckDB ファイル (既定: vocpipe.duckdb または VOCPIPE_DB_PATH)")
+SINCE_OPTION = typer.Option(None, "--since", help="開始日 (その日を含む。例: 2026-11-01)")
+UNTIL_OPTION = typer.Option(None, "--until", help="終了日 (その日を含む)")
+SEGMENT_OPTION = typer.Option(None, "--segment", help="列名=値 (例: チャネル=アプリ)")
+FORMAT_OPTION = typer.Option(None, "--format", help="table / json / csv (既定: 端末なら table、パイプなら json)")
 
 
 # --------------------------------------------------------------------------- run
@@ -188,10 +192,10 @@ DRIVER_HEADERS = {
 @app.command()
 def drivers(
     db: Optional[Path] = DB_OPTION,
-    since: Optional[str] = typer.Option(None, "--since", help="開始日 (例: 2026-11-01)"),
-    until: Optional[str] = typer.Option(None, "--until", help="終了日 (その日を含む)"),
-    segment: Optional[str] = typer.Option(None, "--segment", help="列名=値 (例: チャネル=アプリ)"),
-    format: Optional[Format] = typer.Option(None, "--format", help="table / json / csv (既定: 端末なら table)"),
+    since: Optional[str] = SINCE_OPTION,
+    until: Optional[str] = UNTIL_OPTION,
+    segment: Optional[str] = SEGMENT_OPTION,
+    format: Optional[Format] = FORMAT_OPTION,
 ) -> None:
     """NPS を動かすドライバー (テーマ×極性) を重要度順に表示する。"""
     from vocpipe import drivers as drv
@@ -224,10 +228,10 @@ def themes(
     db: Optional[Path] = DB_OPTION,
     top: int = typer.Option(10, "--top", min=1),
     sentiment: Sentiment = typer.Option(Sentiment.negative, "--sentiment"),
-    since: Optional[str] = typer.Option(None, "--since"),
-    until: Optional[str] = typer.Option(None, "--until"),
-    segment: Optional[str] = typer.Option(None, "--segment", help="列名=値 (例: チャネル=アプリ)"),
-    format: Optional[Format] = typer.Option(None, "--format"),
+    since: Optional[str] = SINCE_OPTION,
+    until: Optional[str] = UNTIL_OPTION,
+    segment: Optional[str] = SEGMENT_OPTION,
+    format: Optional[Format] = FORMAT_OPTION,
 ) -> None:
     """期間・セグメントの上位テーマ (既定: 不満) を例文つきで表示する。"""
     from vocpipe import store
@@ -253,10 +257,10 @@ def quotes(
     db: Optional[Path] = DB_OPTION,
     sentiment: Sentiment = typer.Option(Sentiment.any, "--sentiment"),
     limit: int = typer.Option(10, "--limit", min=1),
-    since: Optional[str] = typer.Option(None, "--since"),
-    until: Optional[str] = typer.Option(None, "--until"),
-    segment: Optional[str] = typer.Option(None, "--segment"),
-    format: Optional[Format] = typer.Option(None, "--format"),
+    since: Optional[str] = SINCE_OPTION,
+    until: Optional[str] = UNTIL_OPTION,
+    segment: Optional[str] = SEGMENT_OPTION,
+    format: Optional[Format] = FORMAT_OPTION,
 ) -> None:
     """トピックの代表的な原文 (節) を表示する。"""
     from vocpipe import store
@@ -277,10 +281,10 @@ def quotes(
 @app.command()
 def discover(
     db: Optional[Path] = DB_OPTION,
-    since: Optional[str] = typer.Option(None, "--since"),
-    until: Optional[str] = typer.Option(None, "--until"),
-    segment: Optional[str] = typer.Option(None, "--segment"),
-    format: Optional[Format] = typer.Option(None, "--format"),
+    since: Optional[str] = SINCE_OPTION,
+    until: Optional[str] = UNTIL_OPTION,
+    segment: Optional[str] = SEGMENT_OPTION,
+    format: Optional[Format] = FORMAT_OPTION,
 ) -> None:
     """どのトピックにも当てはまらない節から新しいテーマを見つける。"""
     from vocpipe import store
@@ -302,9 +306,9 @@ def report(
     db: Optional[Path] = DB_OPTION,
     out: Path = typer.Option(Path("reports/report.html"), "--out", help="HTML の出力先"),
     xlsx: Optional[Path] = typer.Option(None, "--xlsx", help="Excel の出力先 (既定: HTML と同じ場所の .xlsx)"),
-    since: Optional[str] = typer.Option(None, "--since"),
-    until: Optional[str] = typer.Option(None, "--until"),
-    segment: Optional[str] = typer.Option(None, "--segment"),
+    since: Optional[str] = SINCE_OPTION,
+    until: Optional[str] = UNTIL_OPTION,
+    segment: Optional[str] = SEGMENT_OPTION,
 ) -> None:
     """ドライバー分析レポート (1ファイルの HTML と Excel) を書く。"""
     import shutil
@@ -355,7 +359,7 @@ def serve(
 
 
 @config_app.command("show")
-def config_show(format: Optional[Format] = typer.Option(None, "--format")) -> None:
+def config_show(format: Optional[Format] = FORMAT_OPTION) -> None:
     """有効な設定 (既定値 < vocpipe.toml < VOCPIPE_* 環境変数) を表示する。"""
     import json
 
