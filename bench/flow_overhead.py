@@ -4,7 +4,7 @@
 
 For each size, builds a survey file from the corpus (``vocpipe.simulate``, perturbed), then in
 one process (a Prefect server already started by a warm-up flow, as in a long-lived worker):
-1. the library path: read -> store -> chunks -> analyse -> write clauses -> drivers (no report);
+1. the library path: load (read + store) -> chunks -> analyse -> write clauses -> drivers (no report);
 2. the same through ``nightly_voc_analysis`` (report off),
 each into a fresh DuckDB, best of two alternating rounds, and prints both wall times and their
 ratio (target <= 1.15 at 100k).
@@ -33,8 +33,7 @@ def library_run(source: Path, settings) -> None:
 
     run_id = uuid.uuid4().hex[:12]
     pipeline.begin_run(settings, run_id, "bench", str(source))
-    loaded = pipeline.read_source(source, settings)
-    pipeline.store_load(loaded, settings, run_id)
+    pipeline.load_source(source, settings, run_id)
     for ids in pipeline.pending_chunks(settings, False):
         chunk = pipeline.fetch_chunk(settings, ids)
         clauses = pipeline.analyse_chunk(chunk, settings, settings.effective_workers())

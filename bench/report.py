@@ -36,7 +36,7 @@ def main() -> None:
     settings = load_settings(db_path=work / "v.duckdb", report_dir=work / "reports")
     run_id = uuid.uuid4().hex[:12]
     start = time.perf_counter()
-    pipeline.store_load(pipeline.read_source(source, settings), settings, run_id)
+    pipeline.load_source(source, settings, run_id)
     for ids in pipeline.pending_chunks(settings, False):
         chunk = pipeline.fetch_chunk(settings, ids)
         pipeline.write_clauses(pipeline.analyse_chunk(chunk, settings, settings.effective_workers()), chunk, settings)

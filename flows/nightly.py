@@ -38,14 +38,9 @@ def retry_unless_user_error(task, task_run, state) -> bool:
 IO_TASK = dict(retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=retry_unless_user_error, cache_policy=NO_CACHE)
 
 
-@task(name="read-source", **IO_TASK)
-def read_source(source: str, settings: Settings, encoding: str | None):
-    return pipeline.read_source(Path(source), settings, encoding=encoding)
-
-
-@task(name="store-responses", **IO_TASK)
-def store_responses(loaded, settings: Settings, run_id: str, fingerprint: str) -> dict:
-    return pipeline.store_load(loaded, settings, run_id, fingerprint)
+@task(name="load-source", **IO_TASK)
+def load_source(source: str, settings: Settings, run_id: str, encoding: str | None, fingerprint: str) -> dict:
+    return pipeline.load_source(Path(source), settings, run_id, encoding=encoding, fingerprint=fingerprint)
 
 
 @task(name="fingerprint-source", **IO_TASK)
@@ -86,8 +81,7 @@ def ingest_source(source: str, settings: Settings, run_id: str, encoding: str | 
     fingerprint = fingerprint_source(source, settings, encoding)
     if not full and pipeline.source_unchanged(settings, fingerprint):
         return pipeline.unchanged_source_summary(source)
-    loaded = read_source(source, settings, encoding)
-    return store_responses(loaded, settings, run_id, fingerprint)
+    return load_source(source, settings, run_id, encoding, fingerprint)
 
 
 def analyse_pending(settings: Settings, full: bool, distributed: bool) -> tuple[int, int]:

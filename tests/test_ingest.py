@@ -161,3 +161,20 @@ def test_rows_read_always_equal_rows_stored_plus_quarantined(survey_csv, rows):
 def test_quarantined_values_are_pii_masked(survey_csv):
     result = load_responses(survey_csv([["A1", "2026/11/24", "9", "電話は090-1234-5678です", "Web", "余分"]]))
     assert "<PHONE>" in result.quarantine.loc[0, "value"] and "5678" not in result.quarantine.loc[0, "value"]
+
+
+def test_reading_in_blocks_stores_the_same_rows_and_keeps_the_last_duplicate(survey_csv):
+    from vocpipe.ingest import iter_response_blocks
+
+    rows = [[f"A{i}", "2026/11/24", str(i % 11), f"コメント{i}", "Web"] for i in range(7)]
+    rows.append(["A1", "2026/11/25", "2", "やっぱり遅い", "Web"])  # repeats an id from the first block
+    rows.append(["A9", "2026/11/24", "N/A", "不明", "Web"])
+    path = survey_csv(rows)
+    whole = load_responses(path)
+    blocks = list(iter_response_blocks(path, block_rows=3))
+    streamed = pd.concat([b.responses for b in blocks]).drop_duplicates("response_id", keep="last")
+    assert sorted(streamed["response_id"]) == sorted(whole.responses["response_id"])
+    assert streamed.set_index("response_id").loc["A1", "comment"] == "やっぱり遅い"
+    assert sum(b.rows_read for b in blocks) == 9
+    assert sum(b.rows_stored for b in blocks) == whole.rows_stored == 7
+    assert sum(b.rows_quarantined for b in blocks) == whole.rows_quarantined == 2

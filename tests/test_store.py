@@ -67,3 +67,17 @@ def test_new_database_file_is_private_to_its_owner(tmp_path):
     with store.connect(tmp_path / "private.duckdb"):
         pass
     assert (tmp_path / "private.duckdb").stat().st_mode & 0o777 == 0o600
+
+
+def test_loading_a_file_in_blocks_gives_the_same_store_as_one_block(tmp_path, survey_csv):
+    from vocpipe.config import Settings
+    from vocpipe.pipeline import load_source
+
+    rows = [[f"A{i}", "2026/11/24", "5", f"コメント{i}", "Web"] for i in range(5)] + [["A0", "2026/11/25", "9", "最新", "Web"]]
+    path = survey_csv(rows)
+    summary = load_source(path, Settings(db_path=tmp_path / "blocks.duckdb"), "r1", block_rows=2)
+    assert (summary["rows_read"], summary["rows_stored"], summary["rows_quarantined"]) == (6, 5, 1)
+    with store.connect(tmp_path / "blocks.duckdb", read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == 5
+        assert con.execute("SELECT comment FROM responses WHERE response_id = 'A0'").fetchone()[0] == "最新"
+        assert con.execute("SELECT source_row FROM quarantine").fetchall() == [(2,)]

@@ -54,10 +54,11 @@ class LoadResult:
     rows_read: int
     column_mapping: dict[str, str] = field(default_factory=dict)
     encoding: str | None = None
+    superseded_earlier: int = 0  # rows of earlier blocks that this block's rows replace
 
     @property
     def rows_stored(self) -> int:
-        return len(self.responses)
+        return len(self.responses) - self.superseded_earlier
 
     @property
     def rows_quarantined(self) -> int:
@@ -203,7 +204,11 @@ def _find_header(text: str, path: Path) -> tuple[str, int | None]:
     return candidates[0], None
 
 
-def _read_csv(path: Path, encoding: str | None) -> tuple[list[str], list[tuple[int, list[str]]], list[dict], str]:
+def _iter_csv(path: Path, encoding: str | None):
+    """Header, an iterator over the file's records, and the encoding used.
+
+    The iterator yields ``(row_number, cells)`` for records and quarantine dicts for lines that
+    could not be decoded, one at a time: a million-row export is never held as a list."""
     raw = path.read_bytes()
     for signature, kind in _BINARY_SIGNATURES.items():
         if raw.startswith(signature):
@@ -217,6 +222,7 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[list[str], list[tuple[i
             raise InputError(f"{path}: 文字コード {chosen} として読めません ({exc.__class__.__name__})") from None
     else:
         text, chosen, bad_lines = _decode_by_line(raw, path)
+    del raw
     # NUL bytes (broken exports) and BOMs (exports concatenated with `cat`) carry no text.
     text = text.replace("\x00", "").replace("\ufeff", "")
     # One comment can be longer than csv's default 128 KiB field limit; MAX_COMMENT_CHARS
@@ -224,34 +230,44 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[list[str], list[tuple[i
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
     delimiter, header_index = _find_header(text, path)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[tuple[int, list[str]]] = []
-    bad: list[dict] = []
+    del text
+    state = {"index": 0, "last_line": 0}
+
+    def numbered():
+        """(first line, last line, record) for each record of the file."""
+        try:
+            for record in reader:
+                first_line, state["last_line"] = state["last_line"] + 1, reader.line_num
+                state["index"] += 1
+                yield first_line, state["last_line"], record
+        except csv.Error as exc:
+            raise InputError(f"{path}: CSV として読めません (行 {reader.line_num}: {exc})") from None
+
+    records = numbered()
     header: list[str] | None = None
-    try:
-        last_line = 0
-        for index, record in enumerate(reader):
-            # A record's row number is the line it starts on (a quoted field may span lines).
-            first_line, last_line = last_line + 1, reader.line_num
-            if header is None:
-                if header_index is not None and index < header_index:
-                    continue  # title rows above the header
-                if not any(cell.strip() for cell in record):
-                    continue  # blank lines above the header
-                if bad_lines and bad_lines & set(range(first_line, last_line + 1)):
-                    raise InputError(f"{path}: ヘッダー行 ({first_line} 行目): {_UNDECODABLE_FILE}")
-                header = record
-                continue
+    for first_line, last_line, record in records:
+        # A record's row number is the line it starts on (a quoted field may span lines).
+        if header_index is not None and state["index"] - 1 < header_index:
+            continue  # title rows above the header
+        if not any(cell.strip() for cell in record):
+            continue  # blank lines above the header
+        if bad_lines and bad_lines & set(range(first_line, last_line + 1)):
+            raise InputError(f"{path}: ヘッダー行 ({first_line} 行目): {_UNDECODABLE_FILE}")
+        header = record
+        break
+    if header is None:
+        raise InputError(f"{path}: ヘッダー行がありません (空のファイルです)")
+
+    def body():
+        for first_line, last_line, record in records:
             if not record:
                 continue  # an empty line is not a record; ",,," rows are, and get quarantined
             if bad_lines and bad_lines & set(range(first_line, last_line + 1)):
-                bad.append(_q(str(path), first_line, "", delimiter.join(record)[:200], _UNDECODABLE_LINE))
+                yield _q(str(path), first_line, "", delimiter.join(record)[:200], _UNDECODABLE_LINE)
                 continue
-            rows.append((first_line, record))
-    except csv.Error as exc:
-        raise InputError(f"{path}: CSV として読めません (行 {reader.line_num}: {exc})") from None
-    if header is None:
-        raise InputError(f"{path}: ヘッダー行がありません (空のファイルです)")
-    return header, rows, bad, chosen
+            yield first_line, record
+
+    return header, body(), chosen
 
 
 def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -332,11 +348,13 @@ def _read_parquet(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return header, records
 
 
-def read_records(path: Path, *, encoding: str | None = None, sheet: str | int | None = None):
-    """Header, ``(row_number, cells)`` records, pre-quarantined rows and the encoding used.
+def iter_records(path: Path, *, encoding: str | None = None, sheet: str | int | None = None):
+    """Header, an iterator of ``(row_number, cells)`` records and quarantine dicts (rows that
+    could not be read), and the encoding used.
 
     Row numbers are what a user sees: the line in a CSV/JSONL file where the record starts
     (header = line 1 when there is no title above it) or the row in the Excel sheet.
+    CSV is streamed; the other formats are read whole (they come from tools with row limits).
     """
     if not path.exists():
         raise InputError(f"{path}: ファイルが見つかりません")
@@ -344,17 +362,26 @@ def read_records(path: Path, *, encoding: str | None = None, sheet: str | int | 
         raise InputError(f"{path}: ファイルではなくフォルダです")
     suffix = path.suffix.lower()
     if suffix in {".csv", ".txt", ".tsv"}:
-        return _read_csv(path, encoding)
+        return _iter_csv(path, encoding)
     if suffix in {".xlsx", ".xlsm"}:
         header, records = _read_xlsx(path, sheet)
-        return header, records, [], None
+        return header, iter(records), None
     if suffix in {".jsonl", ".ndjson"}:
         header, records, bad = _read_jsonl(path)
-        return header, records, bad, "utf-8"
+        return header, itertools.chain(bad, records), "utf-8"
     if suffix == ".parquet":
         header, records = _read_parquet(path)
-        return header, records, [], None
+        return header, iter(records), None
     raise InputError(f"{path}: 対応していない形式です ({suffix or '拡張子なし'}); csv, xlsx, parquet, jsonl が使えます")
+
+
+def read_records(path: Path, *, encoding: str | None = None, sheet: str | int | None = None):
+    """Header, ``(row_number, cells)`` records, rows quarantined while reading, and the encoding."""
+    header, items, used = iter_records(path, encoding=encoding, sheet=sheet)
+    records, bad = [], []
+    for item in items:
+        (bad if isinstance(item, dict) else records).append(item)
+    return header, records, bad, used
 
 
 # --------------------------------------------------------------------------- mapping
@@ -507,7 +534,7 @@ def load_responses(
     timezone: str = "Asia/Tokyo",
     mask_pii: bool = True,
 ) -> LoadResult:
-    """Read, map and validate one source file.
+    """Read, map and validate one source file in one piece.
 
     Returns the accepted rows as a DataFrame with columns ``response_id``, ``submitted_at``,
     ``nps``, ``comment`` (normalised and PII-masked), ``comment_chars`` (length of the raw
@@ -516,25 +543,79 @@ def load_responses(
 
     A comment longer than :data:`MAX_COMMENT_CHARS` is stored cut to that many characters (before
     normalisation); ``comment_chars`` is then larger than ``MAX_COMMENT_CHARS`` and tells how
-    much the respondent wrote.
+    much the respondent wrote.  For large files use :func:`iter_response_blocks`.
+    """
+    blocks = iter_response_blocks(path, columns=columns, encoding=encoding, sheet=sheet, timezone=timezone,
+                                  mask_pii=mask_pii, block_rows=None)
+    return next(blocks)
+
+
+def iter_response_blocks(
+    path: str | Path,
+    *,
+    columns: dict[str, str] | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    timezone: str = "Asia/Tokyo",
+    mask_pii: bool = True,
+    block_rows: int | None = 50_000,
+):
+    """Yield :class:`LoadResult` blocks of at most ``block_rows`` records (all in one block when
+    None), so memory stays flat however long the export is.
+
+    A response id repeated across blocks keeps the last row, as within a block: the later block
+    replaces the stored row (upsert) and the earlier row is quarantined in the later block, whose
+    ``rows_stored`` is one lower to keep the sum right.  Over all blocks,
+    ``sum(rows_read) == sum(rows_stored) + sum(rows_quarantined)`` (checked on the last block).
     """
     from vocpipe.text.normalize import mojibake_score, normalize_comment
 
     path = Path(path)
     source = str(path)
-    header, records, quarantined, used_encoding = read_records(path, encoding=encoding, sheet=sheet)
-    rows_read = len(records) + len(quarantined)
+    header, items, used_encoding = iter_records(path, encoding=encoding, sheet=sheet)
     positions = map_columns(header, columns, source)
     header_names = {f: header[i] for f, i in positions.items()}
     segment_positions = [
         (i, str(name).strip()) for i, name in enumerate(header)
         if i not in positions.values() and str(name).strip() and not str(name).startswith("Unnamed")
     ]
+    first_row_of: dict[str, int] = {}  # id -> source row of its accepted row in earlier blocks
+    totals = {"read": 0, "stored": 0, "quarantined": 0}
+    block: list = []
+    for item in itertools.chain(items, [None]):
+        if item is not None:
+            block.append(item)
+        if block and (item is None or (block_rows is not None and len(block) >= block_rows)):
+            result = _validate_block(block, header, positions, header_names, segment_positions, first_row_of,
+                                     source, timezone, mask_pii, normalize_comment, mojibake_score)
+            result.encoding = used_encoding
+            block = []
+            for key, value in (("read", result.rows_read), ("stored", result.rows_stored), ("quarantined", result.rows_quarantined)):
+                totals[key] += value
+            yield result
+    if totals["read"] != totals["stored"] + totals["quarantined"]:
+        raise AssertionError(f"row accounting broken for {source}: {totals}")
+    if totals["read"] == 0:  # an empty body still yields one (empty) result
+        result = _validate_block([], header, positions, header_names, segment_positions, first_row_of,
+                                 source, timezone, mask_pii, normalize_comment, mojibake_score)
+        result.encoding = used_encoding
+        yield result
+
+
+def _validate_block(block, header, positions, header_names, segment_positions, first_row_of, source, timezone,
+                    mask_pii, normalize_comment, mojibake_score) -> LoadResult:
+    """Validate records of one block into accepted columns and quarantine rows (see the
+    module docstring for the rules)."""
+    quarantined = [item for item in block if isinstance(item, dict)]
+    records = [item for item in block if not isinstance(item, dict)]
+    rows_read = len(block)
+    block.clear()
     # Accepted rows go into column lists (not a dict per row) and each record is released once
-    # read: a million-row export then fits in a few hundred MB.
+    # read: a block's memory is its columns.
     accepted = {name: [] for name in ACCEPTED_COLUMNS}
     position_of: dict[str, int] = {}
     superseded: list[int] = []
+    earlier_blocks_superseded = 0
     records.reverse()
     while records:
         row_number, cells = records.pop()
@@ -571,11 +652,14 @@ def load_responses(
             {name: unicodedata.normalize("NFKC", cells[i]).strip() for i, name in segment_positions},
             ensure_ascii=False, sort_keys=True,
         )
+        duplicate_reason = f"回答ID '{response_id}' が {row_number} 行目と重複しています (後の行を採用)"
         previous = position_of.get(response_id)
         if previous is not None:
-            quarantined.append(_q(source, accepted["source_row"][previous], header_names["response_id"], response_id,
-                                  f"回答ID '{response_id}' が {row_number} 行目と重複しています (後の行を採用)"))
+            quarantined.append(_q(source, accepted["source_row"][previous], header_names["response_id"], response_id, duplicate_reason))
             superseded.append(previous)
+        elif response_id in first_row_of:  # accepted in an earlier block: this row replaces it
+            quarantined.append(_q(source, first_row_of[response_id], header_names["response_id"], response_id, duplicate_reason))
+            earlier_blocks_superseded += 1
         position_of[response_id] = len(accepted["response_id"])
         for name, value in (("response_id", response_id), ("submitted_at", stamp.value), ("nps", nps),
                             ("comment", comment), ("comment_chars", len(raw_comment)), ("segments", segments),
@@ -587,11 +671,6 @@ def load_responses(
     responses["submitted_at"] = pd.to_datetime(responses["submitted_at"].astype("int64"), unit="ns", utc=True).dt.tz_convert(timezone)
     responses["nps"] = responses["nps"].astype("int64")
     responses.insert(7, "source_file", source)
+    first_row_of.update(zip(responses["response_id"], responses["source_row"]))
     quarantine = pd.DataFrame(quarantined, columns=QUARANTINE_COLUMNS)
-    result = LoadResult(source, responses, quarantine, rows_read, header_names, used_encoding)
-    if result.rows_stored + result.rows_quarantined != rows_read:
-        raise AssertionError(
-            f"row accounting broken for {source}: read {rows_read}, stored {result.rows_stored}, "
-            f"quarantined {result.rows_quarantined}"
-        )
-    return result
+    return LoadResult(source, responses, quarantine, rows_read, header_names, superseded_earlier=earlier_blocks_superseded)

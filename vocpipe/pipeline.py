@@ -14,12 +14,34 @@ import pandas as pd
 
 from vocpipe import store
 from vocpipe.config import Settings
-from vocpipe.ingest import LoadResult, load_responses
+from vocpipe.ingest import iter_response_blocks
 
 
-def read_source(path: Path, settings: Settings, *, encoding: str | None = None) -> LoadResult:
-    return load_responses(path, columns=settings.columns or None, encoding=encoding,
-                          timezone=settings.timezone, mask_pii=settings.mask_pii)
+def load_source(path: Path, settings: Settings, run_id: str, *, encoding: str | None = None,
+                fingerprint: str | None = None, block_rows: int = 50_000) -> dict:
+    """Read ``path`` in blocks and upsert each block as it is validated (memory stays flat for
+    million-row exports); returns the run's row counts.  With ``fingerprint`` the file is
+    remembered as loaded once every block is stored.  Safe to repeat after a failure: upserts
+    and quarantine records are idempotent."""
+    summary = {"source_file": str(path), "rows_read": 0, "rows_stored": 0, "rows_quarantined": 0,
+               "rows_new": 0, "rows_changed": 0, "rows_unchanged": 0}
+    reasons: dict[str, int] = {}
+    blocks = iter_response_blocks(Path(path), columns=settings.columns or None, encoding=encoding,
+                                  timezone=settings.timezone, mask_pii=settings.mask_pii, block_rows=block_rows)
+    with store.connect(settings.db_path) as con:
+        for block in blocks:
+            counts = store.upsert_responses(con, block.responses, run_id)
+            store.record_quarantine(con, block.quarantine, run_id)
+            for key, value in (("rows_read", block.rows_read), ("rows_stored", block.rows_stored),
+                               ("rows_quarantined", block.rows_quarantined), ("rows_new", counts["new"]),
+                               ("rows_changed", counts["changed"]), ("rows_unchanged", counts["unchanged"])):
+                summary[key] += value
+            for reason in block.quarantine["reason"].str.replace(r"'.*?'", "…", regex=True):
+                reasons[reason] = reasons.get(reason, 0) + 1
+        if fingerprint:
+            store.remember_source(con, fingerprint, str(path), summary["rows_read"])
+    summary["quarantine_reasons"] = dict(sorted(reasons.items(), key=lambda kv: -kv[1])[:5])
+    return summary
 
 
 def source_fingerprint(path: Path, settings: Settings, encoding: str | None = None) -> str:
@@ -58,28 +80,6 @@ def end_run(settings: Settings, run_id: str, status: str, summary: dict) -> None
             "responses_processed", "clauses_written", "report_path", "models"}
     with store.connect(settings.db_path) as con:
         store.finish_run(con, run_id, status, **{k: v for k, v in summary.items() if k in keys})
-
-
-def store_load(loaded: LoadResult, settings: Settings, run_id: str, fingerprint: str | None = None) -> dict:
-    """Upsert accepted rows and record quarantined ones; returns the run's row counts.
-
-    With ``fingerprint`` the file is remembered as loaded, after its rows are safely stored."""
-    with store.connect(settings.db_path) as con:
-        counts = store.upsert_responses(con, loaded.responses, run_id)
-        store.record_quarantine(con, loaded.quarantine, run_id)
-        if fingerprint:
-            store.remember_source(con, fingerprint, loaded.source_file, loaded.rows_read)
-    summary = {
-        "source_file": loaded.source_file,
-        "rows_read": loaded.rows_read,
-        "rows_stored": loaded.rows_stored,
-        "rows_quarantined": loaded.rows_quarantined,
-        "rows_new": counts["new"],
-        "rows_changed": counts["changed"],
-        "rows_unchanged": counts["unchanged"],
-        "quarantine_reasons": loaded.quarantine["reason"].str.replace(r"'.*?'", "…", regex=True).value_counts().head(5).to_dict(),
-    }
-    return summary
 
 
 def pending_chunks(settings: Settings, full: bool) -> list[list[str]]:
