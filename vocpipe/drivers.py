@@ -300,6 +300,7 @@ def trends(responses: pd.DataFrame, indicators: pd.DataFrame, *, freq: str = "we
 
 # --------------------------------------------------------------------------- verbatims
 _TOPIC_ROWS: dict[int, dict[str, np.ndarray]] = {}
+QUOTE_COLUMNS = ["response_id", "nps", "text", "confidence", "sentiment"]
 
 
 def topic_rows(clauses: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -317,14 +318,14 @@ def representative_quotes(clauses: pd.DataFrame, responses: pd.DataFrame, topic:
     """The clearest, diverse clauses for a topic (and sentiment): highest classifier confidence
     first, detractors first for complaints and promoters first for praise, skipping clauses
     that repeat one already chosen.  Columns: ``response_id``, ``nps``, ``text``, ``confidence``,
-    ``sentiment``, ``comment``."""
+    ``sentiment`` (``responses`` needs ``response_id`` and ``nps``)."""
     mask = np.zeros(len(clauses), dtype=bool)
     mask[topic_rows(clauses).get(topic, [])] = True
     if polarity in POLARITIES:
         mask &= clauses["sentiment"] == polarity
-    subset = clauses[mask].merge(responses[["response_id", "nps", "comment"]], on="response_id", how="left")
+    subset = clauses[mask].merge(responses[["response_id", "nps"]], on="response_id", how="left")
     if subset.empty:
-        return subset.reindex(columns=["response_id", "nps", "text", "confidence", "sentiment", "comment"])
+        return subset.reindex(columns=QUOTE_COLUMNS)
     if polarity == "negative":
         subset["preferred"] = subset["nps"] <= 6
     elif polarity == "positive":
@@ -334,7 +335,7 @@ def representative_quotes(clauses: pd.DataFrame, responses: pd.DataFrame, topic:
     subset["length_ok"] = subset["text"].str.len().between(8, 120)
     subset = subset.sort_values(["preferred", "length_ok", "confidence", "response_id"], ascending=[False, False, False, True])
     chosen = pick_diverse(subset, limit, max_similarity=0.5, unique_by="response_id")
-    return chosen[["response_id", "nps", "text", "confidence", "sentiment", "comment"]].reset_index(drop=True)
+    return chosen[QUOTE_COLUMNS].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- from the store
@@ -393,19 +394,19 @@ def cached_scopes():
 
 
 def load_scope(con, scope: Scope, timezone: str = "Asia/Tokyo") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Responses (``response_id``, ``submitted_at``, ``nps``, ``comment``, ``segments``) and their
-    clauses (``response_id``, ``clause_index``, ``text``, ``sentiment``, ``sentiment_score``,
-    ``confidence``, ``request``, ``topics``) within ``scope``."""
+    """Responses (``response_id``, ``submitted_at``, ``nps``) and their clauses (``response_id``,
+    ``clause_index``, ``text``, ``sentiment``, ``confidence``, ``request``, ``topics``) within
+    ``scope``: only what the analyses use, so a million responses fit in memory (full comments
+    are fetched by id for the few quotes shown)."""
     key = (scope.since, scope.until, scope.segment, timezone)
     if _scope_cache is not None and key in _scope_cache:
         return _scope_cache[key]
     where, params = scope.where("r")
     responses = con.execute(
-        f"SELECT response_id, submitted_at, nps, comment, segments FROM responses r WHERE {where} ORDER BY response_id", params
+        f"SELECT response_id, submitted_at, nps FROM responses r WHERE {where} ORDER BY response_id", params
     ).df()
     clauses = con.execute(
-        f"""SELECT c.response_id, c.clause_index, c.start_char, c.end_char, c.text, c.sentiment, c.sentiment_score,
-                   c.confidence, c.request, c.topics, c.topic_sources
+        f"""SELECT c.response_id, c.clause_index, c.text, c.sentiment, c.confidence, c.request, c.topics
             FROM clauses c JOIN responses r USING (response_id) WHERE {where} ORDER BY c.response_id, c.clause_index""",
         params,
     ).df()

@@ -10,7 +10,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from vocpipe import drivers
+from vocpipe import drivers, store
 from vocpipe.classify.taxonomy import Taxonomy
 from vocpipe.drivers import Scope, load_scope
 
@@ -74,7 +74,9 @@ def quote_table(con, topic: str, scope: Scope, *, sentiment: str = "any", limit:
     """Verbatim clauses for ``topic`` with their response id, score and full comment."""
     responses, clauses = load_scope(con, scope, timezone)
     polarity = None if sentiment == "any" else sentiment
-    return drivers.representative_quotes(clauses, responses, topic, polarity, limit=limit)
+    quotes = drivers.representative_quotes(clauses, responses, topic, polarity, limit=limit)
+    comments = store.responses_by_id(con, quotes["response_id"].tolist())[["response_id", "comment"]]
+    return quotes.merge(comments, on="response_id", how="left")
 
 
 def recent_complaints(con, taxonomy: Taxonomy, *, days: int = 7, top: int = 5, timezone: str = "Asia/Tokyo") -> pd.DataFrame:
