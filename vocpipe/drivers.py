@@ -393,6 +393,22 @@ def cached_scopes():
         _scope_cache = previous
 
 
+def shared_topic_tuples(joined: pd.Series) -> list[tuple[str, ...]]:
+    """'price|staff' strings -> topic tuples, one shared tuple per distinct combination.
+
+    A million clauses hold a few hundred distinct topic sets; sharing them instead of building a
+    list per clause keeps the clause table at a few bytes per row for this column (topic keys
+    are letters, digits and _, so '|' cannot occur in them)."""
+    shared: dict[str | None, tuple[str, ...]] = {}
+    out = []
+    for value in joined:
+        topics = shared.get(value)
+        if topics is None:
+            topics = shared[value] = tuple(value.split("|")) if isinstance(value, str) and value else ()
+        out.append(topics)
+    return out
+
+
 def load_scope(con, scope: Scope, timezone: str = "Asia/Tokyo") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Responses (``response_id``, ``submitted_at``, ``nps``) and their clauses (``response_id``,
     ``clause_index``, ``text``, ``sentiment``, ``confidence``, ``request``, ``topics``) within
@@ -406,13 +422,14 @@ def load_scope(con, scope: Scope, timezone: str = "Asia/Tokyo") -> tuple[pd.Data
         f"SELECT response_id, submitted_at, nps FROM responses r WHERE {where} ORDER BY response_id", params
     ).df()
     clauses = con.execute(
-        f"""SELECT c.response_id, c.clause_index, c.text, c.sentiment, c.confidence, c.request, c.topics
+        f"""SELECT c.response_id, c.clause_index, c.text, c.sentiment, c.confidence, c.request,
+                   array_to_string(c.topics, '|') AS topics
             FROM clauses c JOIN responses r USING (response_id) WHERE {where} ORDER BY c.response_id, c.clause_index""",
         params,
     ).df()
+    clauses["topics"] = shared_topic_tuples(clauses["topics"])
     if len(responses):
         responses["submitted_at"] = pd.to_datetime(responses["submitted_at"], utc=True).dt.tz_convert(timezone)
-    clauses["topics"] = clauses["topics"].map(lambda v: list(v) if v is not None else [])
     if _scope_cache is not None:
         _scope_cache[key] = (responses, clauses)
     return responses, clauses
