@@ -160,3 +160,8 @@ def test_table_output_shows_comment_markup_literally(capsys):
 
     emit(pd.DataFrame({"text": ["[bold red]配送が遅い[/bold red]"]}), "table")
     assert "[bold red]配送が遅い[/bold red]" in capsys.readouterr().out
+
+
+def test_discover_lists_emerging_themes_with_terms_and_quotes(demo_db):
+    themes = invoke_json("discover", "--db", str(demo_db))
+    assert themes and all(t["size"] >= 5 and t["top_terms"] and t["quotes"] for t in themes)

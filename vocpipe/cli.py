@@ -7,6 +7,7 @@ Japanese and exit with status 2; they never show a traceback.
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -69,6 +70,18 @@ def _scope(since: str | None, until: str | None, segment: str | None, timezone: 
             except ValueError:
                 raise VocpipeError(f"{name} の日付 '{value}' を解釈できません (例: 2026-11-01)") from None
     return Scope(since, until, parse_segment(segment), timezone)
+
+
+@contextmanager
+def _query_store(db: Path | None):
+    """Settings, taxonomy and a read-only store connection for the query commands."""
+    from vocpipe import store
+    from vocpipe.classify.taxonomy import load_taxonomy
+
+    settings = load_settings(db_path=db)
+    taxonomy = load_taxonomy(settings.taxonomy_path)
+    with store.connect(settings.db_path, read_only=True) as con:
+        yield settings, taxonomy, con
 
 
 DB_OPTION = typer.Option(None, "--db", help="DuckDB ファイル (既定: vocpipe.duckdb または VOCPIPE_DB_PATH)")
@@ -199,13 +212,9 @@ def drivers(
 ) -> None:
     """NPS を動かすドライバー (テーマ×極性) を重要度順に表示する。"""
     from vocpipe import drivers as drv
-    from vocpipe import store
-    from vocpipe.classify.taxonomy import load_taxonomy
     from vocpipe.render import emit, resolve_format
 
-    settings = load_settings(db_path=db)
-    taxonomy = load_taxonomy(settings.taxonomy_path)
-    with store.connect(settings.db_path, read_only=True) as con:
+    with _query_store(db) as (settings, taxonomy, con):
         analysis = drv.analyse_scope(con, taxonomy.keys, _scope(since, until, segment, settings.timezone), min_support=settings.min_support,
                                      n_boot=settings.bootstrap_resamples, seed=settings.seed, timezone=settings.timezone)
     table = analysis.drivers.copy()
@@ -234,14 +243,10 @@ def themes(
     format: Optional[Format] = FORMAT_OPTION,
 ) -> None:
     """期間・セグメントの上位テーマ (既定: 不満) を例文つきで表示する。"""
-    from vocpipe import store
-    from vocpipe.classify.taxonomy import load_taxonomy
     from vocpipe.queries import theme_table
     from vocpipe.render import emit, resolve_format
 
-    settings = load_settings(db_path=db)
-    taxonomy = load_taxonomy(settings.taxonomy_path)
-    with store.connect(settings.db_path, read_only=True) as con:
+    with _query_store(db) as (settings, taxonomy, con):
         table = theme_table(con, taxonomy, _scope(since, until, segment, settings.timezone), sentiment=sentiment.value, top=top, timezone=settings.timezone)
     fmt = resolve_format(format.value if format else None)
     if fmt == "table":
@@ -263,16 +268,12 @@ def quotes(
     format: Optional[Format] = FORMAT_OPTION,
 ) -> None:
     """トピックの代表的な原文 (節) を表示する。"""
-    from vocpipe import store
-    from vocpipe.classify.taxonomy import load_taxonomy
     from vocpipe.queries import quote_table
     from vocpipe.render import emit, resolve_format
 
-    settings = load_settings(db_path=db)
-    taxonomy = load_taxonomy(settings.taxonomy_path)
-    if topic not in taxonomy.keys:
-        raise VocpipeError(f"トピック '{topic}' はタクソノミーにありません。使えるキー: {', '.join(taxonomy.keys)}")
-    with store.connect(settings.db_path, read_only=True) as con:
+    with _query_store(db) as (settings, taxonomy, con):
+        if topic not in taxonomy.keys:
+            raise VocpipeError(f"トピック '{topic}' はタクソノミーにありません。使えるキー: {', '.join(taxonomy.keys)}")
         table = quote_table(con, topic, _scope(since, until, segment, settings.timezone), sentiment=sentiment.value, limit=limit, timezone=settings.timezone)
     emit(table[["response_id", "nps", "sentiment", "text", "comment"]], resolve_format(format.value if format else None),
          title=f"{taxonomy.label(topic)} の原文", headers={"response_id": "回答ID", "nps": "スコア", "sentiment": "感情", "text": "節", "comment": "回答全文"})
@@ -287,14 +288,11 @@ def discover(
     format: Optional[Format] = FORMAT_OPTION,
 ) -> None:
     """どのトピックにも当てはまらない節から新しいテーマを見つける。"""
-    from vocpipe import store
     from vocpipe.classify.discover import emerging_themes
-    from vocpipe.classify.taxonomy import load_taxonomy
     from vocpipe.render import emit, resolve_format
 
-    settings = load_settings(db_path=db)
-    with store.connect(settings.db_path, read_only=True) as con:
-        table = emerging_themes(con, _scope(since, until, segment, settings.timezone), load_taxonomy(settings.taxonomy_path), seed=settings.seed)
+    with _query_store(db) as (settings, taxonomy, con):
+        table = emerging_themes(con, _scope(since, until, segment, settings.timezone), taxonomy, seed=settings.seed)
     fmt = resolve_format(format.value if format else None)
     if fmt == "table":
         table = table.assign(quotes=table["quotes"].map(lambda qs: [f"「{q['text']}」" for q in qs]))

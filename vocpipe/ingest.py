@@ -521,8 +521,8 @@ def _q(source: str, row: int, column: str, value: str, reason: str) -> dict:
 # otherwise dominate tokenising and the report).  The cut is recorded, not silent: the stored
 # ``comment_chars`` keeps the length of the raw comment, so ``comment_chars > MAX_COMMENT_CHARS``
 # marks every shortened response.
-ACCEPTED_COLUMNS = ("response_id", "submitted_at", "nps", "comment", "comment_chars", "segments", "content_hash", "source_row")
 MAX_COMMENT_CHARS = 20_000
+ACCEPTED_COLUMNS = ("response_id", "submitted_at", "nps", "comment", "comment_chars", "segments", "content_hash", "source_row")
 
 
 def load_responses(
