@@ -23,8 +23,7 @@ def load_source(path: Path, settings: Settings, run_id: str, *, encoding: str | 
     million-row exports); returns the run's row counts.  With ``fingerprint`` the file is
     remembered as loaded once every block is stored.  Safe to repeat after a failure: upserts
     and quarantine records are idempotent."""
-    summary = {"source_file": str(path), "rows_read": 0, "rows_stored": 0, "rows_quarantined": 0,
-               "rows_new": 0, "rows_changed": 0, "rows_unchanged": 0}
+    summary = _zero_counts(str(path))
     reasons: dict[str, int] = {}
     blocks = iter_response_blocks(Path(path), columns=settings.columns or None, encoding=encoding,
                                   timezone=settings.timezone, mask_pii=settings.mask_pii, block_rows=block_rows)
@@ -64,10 +63,14 @@ def source_unchanged(settings: Settings, fingerprint: str) -> bool:
         return store.source_seen(con, fingerprint)
 
 
-def unchanged_source_summary(source: str) -> dict:
+def _zero_counts(source: str | None) -> dict:
+    return {"source_file": source, "rows_read": 0, "rows_stored": 0, "rows_quarantined": 0,
+            "rows_new": 0, "rows_changed": 0, "rows_unchanged": 0}
+
+
+def unchanged_source_summary(source: str | None) -> dict:
     """Row counts of a run that skipped an already-loaded file: nothing read, nothing new."""
-    return {"source_file": source, "rows_read": 0, "rows_stored": 0, "rows_quarantined": 0, "rows_new": 0,
-            "rows_changed": 0, "rows_unchanged": 0, "quarantine_reasons": {}, "source_unchanged": True}
+    return {**_zero_counts(source), "quarantine_reasons": {}, "source_unchanged": True}
 
 
 def begin_run(settings: Settings, run_id: str, flow: str, source: str | None) -> None:
@@ -176,10 +179,8 @@ def previous_results_current(settings: Settings, report: bool) -> bool:
     with store.connect(settings.db_path) as con:
         has_drivers = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'driver_results'").fetchone()[0] > 0
-        last_report = con.execute(
-            "SELECT report_path FROM runs WHERE status = 'completed' AND report_path IS NOT NULL "
-            "ORDER BY finished_at DESC LIMIT 1").fetchone()
-    return has_drivers and (not report or (last_report is not None and Path(last_report[0]).exists()))
+        last_report = store.last_report_path(con)
+    return has_drivers and (not report or (last_report is not None and Path(last_report).exists()))
 
 
 def previous_results(settings: Settings) -> dict:
@@ -187,13 +188,11 @@ def previous_results(settings: Settings) -> dict:
     from vocpipe import drivers
 
     with store.connect(settings.db_path) as con:
-        last_report = con.execute(
-            "SELECT report_path FROM runs WHERE status = 'completed' AND report_path IS NOT NULL "
-            "ORDER BY finished_at DESC LIMIT 1").fetchone()
+        last_report = store.last_report_path(con)
         result = {"nps": drivers.headline(con, settings), "totals": store.table_counts(con),
                   "models": model_versions(settings), "top_complaints": [], "reused_previous_results": True}
     if last_report:
-        result["report_path"] = last_report[0]
+        result["report_path"] = last_report
     return result
 
 

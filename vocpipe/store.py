@@ -284,6 +284,14 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, **count
     con.execute(f"UPDATE runs SET {', '.join(sets)} WHERE run_id = ?", [*params, run_id])
 
 
+def last_report_path(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Where the newest completed run wrote its report, if any did."""
+    row = con.execute(
+        "SELECT report_path FROM runs WHERE status = 'completed' AND report_path IS NOT NULL "
+        "ORDER BY finished_at DESC LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {
         name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
