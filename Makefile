@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB ?= vocpipe.duckdb
 
-.PHONY: demo test test-fast bench train corpus-check system-deps clean
+.PHONY: demo test test-fast bench train vectors corpus-check system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ test-fast: $(VENV)/.installed
 train: $(VENV)/.installed
 	$(BIN)/vocpipe train sentiment
 	$(BIN)/vocpipe train topics
+
+# Rebuild models/word_vectors.* from the ja-ginza wheel on PyPI (maintainers only; the result
+# is committed, so nothing is downloaded at run time).  Then `make train` retrains on it.
+vectors: $(VENV)/.installed
+	mkdir -p build
+	$(BIN)/python -m pip download -q --no-deps -d build ja-ginza==5.3.0
+	$(BIN)/python -m vocpipe.classify.wordvectors build/ja_ginza-5.3.0-py3-none-any.whl --out models
 
 corpus-check: $(VENV)/.installed
 	$(BIN)/python -m vocpipe.corpus check
