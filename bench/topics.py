@@ -21,14 +21,15 @@ def main() -> None:
     from vocpipe.classify.topics import TopicModel, keyword_baseline
     from vocpipe.corpus import load_clauses, second_pass_agreement
     from vocpipe.text.normalize import normalize_comment
-    from vocpipe.train import topic_metrics
+    from vocpipe.train import comment_groups, topic_metrics
 
     taxonomy = load_taxonomy(REPO / "data" / "taxonomy.yaml")
     model = TopicModel.load(Path(REPO / "models"), taxonomy)
     test = load_clauses().query("split == 'test'")
     texts = test["text"].map(normalize_comment).tolist()
     truth = test["topics"].tolist()
-    trained = topic_metrics(taxonomy, truth, model.predict(texts)["topics"].tolist())
+    # Clauses see their whole comment (grouped by comment id), exactly as the flow groups by response id.
+    trained = topic_metrics(taxonomy, truth, model.predict(texts, groups=comment_groups(test))["topics"].tolist())
     keywords = topic_metrics(taxonomy, truth, keyword_baseline(taxonomy, texts))
     print(f"# topics bench: test split, {len(texts)} clauses, {len(taxonomy.keys)} topics")
     print(f"{'':18s} {'model P':>8s} {'R':>6s} {'F1':>6s} | {'keyword P':>9s} {'R':>6s} {'F1':>6s} | support")

@@ -107,3 +107,12 @@ def test_label_queue_prefers_uncertain_and_skips_near_duplicates():
     })
     queue = label_queue(clauses, 2)
     assert list(queue["response_id"]) == ["a", "d"]
+
+
+def test_a_clause_reads_its_topic_from_the_rest_of_the_comment(model):
+    # 「開通後は快適です」 alone says nothing about what is comfortable; in a comment about the
+    # internet line it is about the service quality.
+    clauses = ["光回線の速度が遅くて困っていたので乗り換えました。", "開通後は快適です"]
+    alone = model.model_proba([clauses[1]])[0, model.model_topics.index("product_quality")]
+    in_context = model.model_proba(clauses, groups=["r1", "r1"])[1, model.model_topics.index("product_quality")]
+    assert in_context > alone

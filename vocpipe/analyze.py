@@ -74,13 +74,14 @@ def classify_clauses(clauses: pd.DataFrame, models: Models) -> pd.DataFrame:
         return clauses.reindex(columns=[*CLAUSE_COLUMNS, "topic_confidence"])
     frame = pd.DataFrame({"text": clauses["text"].to_numpy(),
                           "tokens": join_tokens(tokenize_batch(clauses["text"].tolist()))})
+    groups = clauses["response_id"].to_numpy() if "response_id" in clauses.columns else None
     if models.shared_features:
         features = models.sentiment.features(frame)
         sentiment = models.sentiment.analyse(frame, features=features)
-        topics = models.topics.predict(frame, features=features)
+        topics = models.topics.predict(frame, features=features, groups=groups)
     else:
         sentiment = models.sentiment.analyse(frame)
-        topics = models.topics.predict(frame)
+        topics = models.topics.predict(frame, groups=groups)
     out = clauses.reset_index(drop=True).copy()
     out["sentiment"] = sentiment["sentiment"].to_numpy()
     out["sentiment_score"] = sentiment["sentiment_score"].to_numpy().astype(float)

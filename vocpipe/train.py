@@ -25,6 +25,7 @@ from vocpipe.classify.modelio import save_model
 from vocpipe.classify.sentiment import LABELS, SentimentModel
 from vocpipe.classify.taxonomy import Taxonomy
 from vocpipe.classify.topics import TopicModel, keyword_baseline
+from vocpipe.classify.wordvectors import MODEL_NAME as WORD_VECTORS, WordVectors
 from vocpipe.corpus import load_clauses
 from vocpipe.errors import InputError
 from vocpipe.text.normalize import normalize_comment
@@ -186,29 +187,56 @@ def topic_metrics(taxonomy: Taxonomy, truth: list[list[str]], predicted: list[li
     }
 
 
+def comment_groups(table: pd.DataFrame) -> np.ndarray:
+    """Which clauses form one comment: corpus comment ids; a user's CSV rows (no comment id)
+    are each their own comment."""
+    ids = table["comment_id"] if "comment_id" in table.columns else pd.Series([None] * len(table), index=table.index)
+    fallback = pd.Series([f"row-{i}" for i in table.index], index=table.index)
+    return ids.where(ids.notna(), fallback).astype(str).to_numpy()
+
+
+TOPIC_CONTEXT_WEIGHT = 0.4
+
+
 def train_topics(models_dir: Path, taxonomy: Taxonomy, data: Path | None = None, replace: bool = False, seed: int = 0) -> dict:
-    """Train, evaluate and save the topic model for ``taxonomy``; returns the card."""
+    """Train, evaluate and save the topic model for ``taxonomy``; returns the card.
+
+    Uses the pretrained word vectors shipped in ``models_dir`` (``word_vectors.*``) when present."""
     table = training_data("topics", data, replace)
     known = set(taxonomy.keys)
     table["topics"] = table["topics"].map(lambda ts: [t for t in ts if t in known])
     train, dev, test = (table[table["split"] == s] for s in ("train", "dev", "test"))
+    vectors = WordVectors.load(Path(models_dir)) if (Path(models_dir) / f"{WORD_VECTORS}.npz").exists() else None
+
+    def predicted(model: TopicModel, frame: pd.DataFrame) -> list[list[str]]:
+        return model.predict(frame["text"].tolist(), groups=comment_groups(frame))["topics"].tolist()
+
     best = None
     for C in (2.0, 8.0, 32.0):
         candidate = TopicModel.fit(taxonomy, train["text"].tolist(), train["topics"].tolist(),
-                                   dev["text"].tolist(), dev["topics"].tolist(), C=C, seed=seed)
-        score = topic_metrics(taxonomy, dev["topics"].tolist(), candidate.predict(dev["text"].tolist())["topics"].tolist())["micro_f1"]
+                                   dev["text"].tolist(), dev["topics"].tolist(), groups=comment_groups(train),
+                                   dev_groups=comment_groups(dev), vectors=vectors,
+                                   context_weight=TOPIC_CONTEXT_WEIGHT, C=C, seed=seed)
+        score = topic_metrics(taxonomy, dev["topics"].tolist(), predicted(candidate, dev))["micro_f1"]
         if best is None or score > best[0]:
             best = (score, C, candidate)
     model = best[2]
     card = _base_card("topics", table, ["text", "topics", "split"])
+    blocks = "TF-IDF (lemma uni+bigrams + char 1-3-grams)"
+    if vectors is not None:
+        blocks += f" + mean pretrained word vector ({vectors.source.get('package')} {vectors.source.get('version')}, {vectors.dim}-d)"
     card.update({
-        "algorithm": "one-vs-rest logistic regression per topic over TF-IDF (lemma uni+bigrams + char 1-3-grams), per-topic thresholds tuned for F1 on dev; taxonomy keywords for topics with < 15 labelled clauses",
-        "hyperparameters": {"C": best[1], "thresholds": dict(zip(model.model_topics, [round(float(t), 2) for t in model.thresholds])), "selection": "dev micro-F1"},
+        "algorithm": f"one-vs-rest logistic regression per topic over {blocks} of the clause, plus the same for its whole "
+                     f"comment (weight {TOPIC_CONTEXT_WEIGHT}); per-topic thresholds tuned for F1 on dev; taxonomy keywords "
+                     "for topics with < 15 labelled clauses",
+        "hyperparameters": {"C": best[1], "context_weight": TOPIC_CONTEXT_WEIGHT,
+                            "thresholds": dict(zip(model.model_topics, [round(float(t), 2) for t in model.thresholds])),
+                            "selection": "dev micro-F1"},
         "model_topics": model.model_topics,
         "rule_topics": model.rule_topics,
         "taxonomy": taxonomy.labels(),
         "metrics": {
-            split: topic_metrics(taxonomy, frame["topics"].tolist(), model.predict(frame["text"].tolist())["topics"].tolist())
+            split: topic_metrics(taxonomy, frame["topics"].tolist(), predicted(model, frame))
             for split, frame in (("dev", dev), ("test", test))
         },
         "keyword_baseline_test": topic_metrics(taxonomy, test["topics"].tolist(), keyword_baseline(taxonomy, test["text"].tolist())),

@@ -6,6 +6,17 @@
 * Topics with few or no labels (a topic a user just added to the taxonomy) are assigned by the
   taxonomy's seed keywords, so they work before anyone labels data.
 
+The design matrix of the logistic models has four blocks:
+
+1. the clause's TF-IDF features (shared with the sentiment model, computed once per batch);
+2. the clause's mean pretrained word vector (:mod:`vocpipe.classify.wordvectors`), which lets
+   unseen words count: 唐揚げ is near 料理 and 味 even if no label mentions it;
+3. + 4. the same two for the clause's whole comment (L2-normalised sum over the comment's
+   clauses), weighted by ``context_weight``.  Annotators label 「開通後は快適です」 as network
+   quality because the comment is about the line; the context blocks let the model see that.
+   Clauses are grouped by ``groups`` (response id in the flow, comment id in training); without
+   groups a clause is its own context.
+
 Every assignment says where it came from: ``topic_sources`` holds ``model`` or ``rule`` for
 each topic in ``topics``.
 """
@@ -17,13 +28,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
+from sklearn.preprocessing import normalize
 
 from vocpipe.classify.features import ClauseFeaturizer, as_clause_frame
 from vocpipe.classify.linear import sigmoid
 from vocpipe.classify.modelio import load_model
 from vocpipe.classify.taxonomy import Taxonomy, taxonomy_from_dict
+from vocpipe.classify.wordvectors import WordVectors
+from vocpipe.errors import ModelError
 
 MODEL_NAME = "topics"
 
@@ -32,7 +47,8 @@ class TopicModel:
     """Trained multi-label topic model bound to the taxonomy it was trained with."""
 
     def __init__(self, taxonomy: Taxonomy, featurizer: ClauseFeaturizer | None, model_topics: list[str],
-                 coef: np.ndarray, intercept: np.ndarray, thresholds: np.ndarray, version: str = "untracked"):
+                 coef: np.ndarray, intercept: np.ndarray, thresholds: np.ndarray, version: str = "untracked",
+                 *, vectors: WordVectors | None = None, context_weight: float = 0.0):
         self.taxonomy = taxonomy
         self.featurizer = featurizer
         self.model_topics = list(model_topics)
@@ -40,6 +56,8 @@ class TopicModel:
         self.intercept = intercept
         self.thresholds = thresholds
         self.version = version
+        self.vectors = vectors
+        self.context_weight = float(context_weight)
 
     @property
     def rule_topics(self) -> list[str]:
@@ -50,16 +68,32 @@ class TopicModel:
         are assigned by their keywords, renamed labels show up in reports."""
         keep = [i for i, t in enumerate(self.model_topics) if t in taxonomy.keys]
         return TopicModel(taxonomy, self.featurizer, [self.model_topics[i] for i in keep],
-                          self.coef[keep], self.intercept[keep], self.thresholds[keep], self.version)
+                          self.coef[keep], self.intercept[keep], self.thresholds[keep], self.version,
+                          vectors=self.vectors, context_weight=self.context_weight)
+
+    # -- design matrix -----------------------------------------------------------------------
+    def design(self, frame: pd.DataFrame, features=None, groups=None):
+        """The model's input: clause TF-IDF, clause word vector, and both for the comment."""
+        features = self.featurizer.transform(frame) if features is None else features
+        blocks = [sp.csr_matrix(features, dtype=np.float32)]
+        if self.vectors is not None:
+            blocks.append(sp.csr_matrix(self.vectors.mean_vectors(frame["tokens"].tolist())))
+        if self.context_weight:
+            context = comment_context(sp.hstack(blocks, format="csr"), groups, [b.shape[1] for b in blocks])
+            blocks.append(self.context_weight * context)
+        return sp.hstack(blocks, format="csr", dtype=np.float32)
 
     # -- training --------------------------------------------------------------------------
     @classmethod
     def fit(cls, taxonomy: Taxonomy, texts, topic_lists: Sequence[Sequence[str]], dev_texts=None,
-            dev_topic_lists=None, *, C: float = 8.0, min_examples: int = 15, seed: int = 0) -> "TopicModel":
+            dev_topic_lists=None, *, groups=None, dev_groups=None, vectors: WordVectors | None = None,
+            context_weight: float = 0.0, C: float = 8.0, min_examples: int = 15, seed: int = 0) -> "TopicModel":
         frame = as_clause_frame(texts)
         featurizer = ClauseFeaturizer().fit(frame)
-        features = featurizer.transform(frame)
-        dev_features = featurizer.transform(as_clause_frame(dev_texts)) if dev_texts is not None else None
+        shell = cls(taxonomy, featurizer, [], np.zeros((0, 0)), np.zeros(0), np.zeros(0),
+                    vectors=vectors, context_weight=context_weight)
+        features = shell.design(frame, groups=groups)
+        dev_features = shell.design(as_clause_frame(dev_texts), groups=dev_groups) if dev_texts is not None else None
         model_topics, coefs, intercepts, thresholds = [], [], [], []
         for topic in taxonomy.keys:
             y = np.array([topic in ts for ts in topic_lists], dtype=int)
@@ -77,25 +111,28 @@ class TopicModel:
             coefs.append(clf.coef_[0])
             intercepts.append(clf.intercept_[0])
             thresholds.append(threshold)
-        n_features = featurizer.n_features_out_
         return cls(taxonomy, featurizer, model_topics,
-                   np.array(coefs, dtype=np.float32).reshape(len(model_topics), n_features),
-                   np.array(intercepts), np.array(thresholds))
+                   np.array(coefs, dtype=np.float32).reshape(len(model_topics), features.shape[1]),
+                   np.array(intercepts), np.array(thresholds), vectors=vectors, context_weight=context_weight)
 
     # -- prediction ------------------------------------------------------------------------
-    def model_proba(self, X, *, features=None) -> np.ndarray:
-        """P(topic) for each model topic (columns follow ``model_topics``)."""
-        if not self.model_topics:
-            return np.zeros((len(as_clause_frame(X)) if features is None else features.shape[0], 0))
-        features = self.featurizer.transform(as_clause_frame(X)) if features is None else features
-        return sigmoid(features @ self.coef.T.astype(np.float32) + self.intercept)
+    def model_proba(self, X, *, features=None, groups=None) -> np.ndarray:
+        """P(topic) for each model topic (columns follow ``model_topics``).
 
-    def predict(self, X, *, features=None) -> pd.DataFrame:
+        ``features`` are the shared clause TF-IDF features when the caller already has them;
+        ``groups`` (one key per clause, e.g. the response id) say which clauses form a comment."""
+        frame = as_clause_frame(X)
+        if not self.model_topics:
+            return np.zeros((len(frame), 0))
+        design = self.design(frame, features, groups)
+        return sigmoid(design @ self.coef.T.astype(np.float32) + self.intercept)
+
+    def predict(self, X, *, features=None, groups=None) -> pd.DataFrame:
         """Per clause: ``topics`` (list of keys), ``topic_sources`` (``model``/``rule`` each)
         and ``topic_confidence`` (the smallest distance of any model topic's probability from
         its threshold, scaled to [0, 1]; low means unsure, used to queue clauses for labelling)."""
-        frame = as_clause_frame(X) if features is None or isinstance(X, pd.DataFrame) else pd.DataFrame({"text": list(X)})
-        proba = self.model_proba(frame, features=features)
+        frame = as_clause_frame(X)
+        proba = self.model_proba(frame, features=features, groups=groups)
         hits = proba >= self.thresholds
         rule_topics = set(self.rule_topics)
         topics_out, sources_out = [], []
@@ -121,19 +158,42 @@ class TopicModel:
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
         meta, arrays = self.featurizer.to_state()
         meta = {"kind": "topics", "featurizer": meta, "model_topics": self.model_topics,
-                "taxonomy": self.taxonomy.to_dict()}
+                "taxonomy": self.taxonomy.to_dict(), "context_weight": self.context_weight,
+                "word_vectors": None if self.vectors is None else {
+                    "sha256": getattr(self.vectors, "sha256", None), "words": len(self.vectors.words), "dim": self.vectors.dim}}
         return meta, {**arrays, "topic_coef": self.coef, "topic_intercept": self.intercept,
                       "topic_thresholds": self.thresholds}
 
     @classmethod
     def load(cls, models_dir: Path, taxonomy: Taxonomy | None = None) -> "TopicModel":
         meta, arrays, card = load_model(Path(models_dir), MODEL_NAME)
+        vectors = None
+        if meta.get("word_vectors"):
+            vectors = WordVectors.load(Path(models_dir))
+            if vectors.sha256 != meta["word_vectors"]["sha256"]:
+                raise ModelError(f"{models_dir}/topics は別の単語ベクトルで学習されています。"
+                                 " vocpipe train topics で学習し直してください")
         model = cls(
             taxonomy_from_dict(meta["taxonomy"], "model"), ClauseFeaturizer.from_state(meta["featurizer"], arrays),
             meta["model_topics"], arrays["topic_coef"], arrays["topic_intercept"], arrays["topic_thresholds"],
-            card.get("version", "unknown"),
+            card.get("version", "unknown"), vectors=vectors, context_weight=meta.get("context_weight", 0.0),
         )
         return model.with_taxonomy(taxonomy) if taxonomy is not None else model
+
+
+def comment_context(clause_matrix, groups, block_widths: Sequence[int]):
+    """Per clause, the L2-normalised sum of the rows of every clause in its group, block by block
+    (so the TF-IDF and the word-vector halves each keep unit length).  ``groups=None``: each clause
+    is its own group."""
+    n = clause_matrix.shape[0]
+    codes = np.arange(n) if groups is None else pd.factorize(np.asarray(groups))[0]
+    membership = sp.csr_matrix((np.ones(n, dtype=np.float32), (np.arange(n), codes)), shape=(n, int(codes.max(initial=-1)) + 1))
+    summed = membership @ (membership.T @ clause_matrix)
+    parts, start = [], 0
+    for width in block_widths:
+        parts.append(normalize(sp.csr_matrix(summed[:, start : start + width])))
+        start += width
+    return sp.hstack(parts, format="csr", dtype=np.float32)
 
 
 def keyword_baseline(taxonomy: Taxonomy, texts: Sequence[str]) -> list[list[str]]:
