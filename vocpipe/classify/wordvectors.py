@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from vocpipe.classify.modelio import load_model, save_model
@@ -63,43 +64,42 @@ class WordVectors:
         self.rows = np.asarray(rows, dtype=np.int32)
         self.matrix = np.asarray(matrix, dtype=np.float32)
         self.source = dict(source or {})
-        self.lookup = dict(zip(self.words, self.rows.tolist()))
+        # A plain object index (not Arrow-backed strings, which convert on every lookup), with
+        # its hash table built once here.
+        self._index = pd.Index(np.array(self.words, dtype=object), dtype=object)
+        self._index.get_indexer([""])
 
     @property
     def dim(self) -> int:
         return int(self.matrix.shape[1])
 
-    def token_rows(self, token_string: str) -> list[int]:
-        """Rows of the known tokens of one space-joined token string."""
-        get = self.lookup.get
-        rows = []
-        for token in token_string.split():
-            row = get(token.removesuffix(NEG_SUFFIX))
-            if row is not None:
-                rows.append(row)
-        return rows
+    def _lookup(self, token_strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(clause index, vector row) of every known token of the batch, in one index call."""
+        counts = np.fromiter((s.count(" ") + 1 if s else 0 for s in token_strings), dtype=np.int64, count=len(token_strings))
+        tokens = " ".join(s for s in token_strings if s).replace(NEG_SUFFIX, "").split(" ") if counts.any() else []
+        found = self._index.get_indexer(np.array(tokens, dtype=object)) if tokens else np.zeros(0, dtype=np.int64)
+        owner = np.repeat(np.arange(len(token_strings)), counts)
+        known = found >= 0
+        return owner[known], self.rows[found[known]]
 
     def mean_vectors(self, token_strings: Sequence[str]) -> np.ndarray:
-        """(n, dim) float32: L2-normalised mean vector of each token string; zeros if none known."""
-        indptr = [0]
-        indices: list[int] = []
-        for tokens in token_strings:
-            indices.extend(self.token_rows(tokens))
-            indptr.append(len(indices))
-        counts = sp.csr_matrix((np.ones(len(indices), dtype=np.float32), np.array(indices, dtype=np.int32),
-                                np.array(indptr, dtype=np.int64)), shape=(len(token_strings), len(self.matrix)))
-        sums = np.asarray(counts @ self.matrix, dtype=np.float32)
+        """(n, dim) float32: L2-normalised mean vector of each token string; zeros if none known.
+
+        Vectorised: all tokens of the batch are looked up in one hash-index call and summed by
+        one sparse x dense product (a per-token Python loop cost as much as the TF-IDF)."""
+        token_strings = list(token_strings)
+        owner, rows = self._lookup(token_strings)
+        membership = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (owner, rows)),
+                                   shape=(len(token_strings), len(self.matrix)))
+        sums = np.asarray(membership @ self.matrix, dtype=np.float32)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         return np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
 
     def coverage(self, token_strings: Sequence[str]) -> float:
         """Share of tokens that have a vector (for the card and the bench)."""
-        known = total = 0
-        for tokens in token_strings:
-            parts = tokens.split()
-            total += len(parts)
-            known += len(self.token_rows(tokens))
-        return known / total if total else 0.0
+        token_strings = list(token_strings)
+        total = sum(len(s.split()) for s in token_strings)
+        return len(self._lookup(token_strings)[1]) / total if total else 0.0
 
     # -- persistence ------------------------------------------------------------------------
     def save(self, models_dir: Path) -> Path:
