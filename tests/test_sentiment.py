@@ -91,3 +91,8 @@ def test_saved_model_predicts_exactly_like_the_trained_one(tmp_path):
     save_model(tmp_path, "sentiment", meta, arrays, {"version": "t"}, "card")
     loaded = SentimentModel.load(tmp_path)
     assert (abs(loaded.predict_proba(texts) - trained.predict_proba(texts)) < 1e-5).all()
+
+
+def test_negated_praise_is_not_read_as_praise(model):
+    # The character n-grams of 美味しく / 良く are positive; in a negated clause they are marked.
+    assert all(label != "positive" for label in labels(model, ["あまり美味しくなかったです", "対応が良くなかった"]))

@@ -6,7 +6,10 @@ in ``_``) that turns clauses into one sparse matrix of
 * TF-IDF over lemma unigrams + bigrams from :mod:`vocpipe.text.tokenize` (negation folded, so
   ``美味しい`` and ``美味しい_NEG`` are different features), and
 * TF-IDF over character 1-3-grams of the normalised text, which catches typos, slang, emoji and
-  words the dictionary splits oddly (ｺｽﾊﾟ, 神対応, 😡).
+  words the dictionary splits oddly (ｺｽﾊﾟ, 神対応, 😡).  In a clause whose tokens carry a
+  negation (``_NEG``) every character n-gram is marked ``¬`` (``negation_marked_chars``): without
+  that, the n-grams of 美味しく in 「美味しくなかった」 vote exactly as in 「美味しかった」 and outvote
+  the one ``美味しい_NEG`` token.
 
 Input ``X`` is either a sequence of clause texts or a DataFrame with ``text`` and ``tokens``
 (space-joined token strings) columns; the flow passes the DataFrame so each clause is
@@ -18,6 +21,8 @@ files never need pickle.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,7 +31,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from vocpipe.text.tokenize import join_tokens, tokenize_batch
+from vocpipe.text.tokenize import NEG_SUFFIX, join_tokens, tokenize_batch
 
 
 def token_unigrams_bigrams(text: str) -> list[str]:
@@ -37,6 +42,25 @@ def token_unigrams_bigrams(text: str) -> list[str]:
     """
     tokens = text.split()
     return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+
+
+NEG_MARK = "\x00"  # first character of a clause text handed to the char analyzer: negated clause
+_WHITESPACE = re.compile(r"\s\s+")
+
+
+def marked_char_ngrams(text: str, ngram_range=(1, 3)) -> list[str]:
+    """Character n-grams like scikit-learn's ``analyzer="char"`` (lowercased, whitespace runs
+    folded), each prefixed with ``¬`` when the text starts with :data:`NEG_MARK`."""
+    negated = text.startswith(NEG_MARK)
+    text = _WHITESPACE.sub(" ", (text[1:] if negated else text).lower())
+    low, high = ngram_range
+    grams = [text[i : i + n] for n in range(low, high + 1) for i in range(len(text) - n + 1)]
+    return ["¬" + g for g in grams] if negated else grams
+
+
+def char_input(frame: pd.DataFrame) -> list[str]:
+    """Clause texts for the char analyzer, negated clauses marked with :data:`NEG_MARK`."""
+    return [NEG_MARK + text if NEG_SUFFIX in tokens else text for text, tokens in zip(frame["text"], frame["tokens"])]
 
 
 def as_clause_frame(X: Sequence[str] | pd.DataFrame) -> pd.DataFrame:
@@ -50,10 +74,11 @@ def as_clause_frame(X: Sequence[str] | pd.DataFrame) -> pd.DataFrame:
 class ClauseFeaturizer(TransformerMixin, BaseEstimator):
     """Word (lemma n-gram) + character n-gram TF-IDF features for clauses."""
 
-    def __init__(self, char_ngram_range=(1, 3), min_df=2, max_char_features=60000):
+    def __init__(self, char_ngram_range=(1, 3), min_df=2, max_char_features=60000, negation_marked_chars=True):
         self.char_ngram_range = char_ngram_range
         self.min_df = min_df
         self.max_char_features = max_char_features
+        self.negation_marked_chars = negation_marked_chars
 
     def _word_vectorizer(self, vocabulary=None) -> TfidfVectorizer:
         return TfidfVectorizer(
@@ -62,24 +87,30 @@ class ClauseFeaturizer(TransformerMixin, BaseEstimator):
         )
 
     def _char_vectorizer(self, vocabulary=None) -> TfidfVectorizer:
+        if self.negation_marked_chars:
+            analyzer = {"analyzer": functools.partial(marked_char_ngrams, ngram_range=tuple(self.char_ngram_range))}
+        else:
+            analyzer = {"analyzer": "char", "ngram_range": tuple(self.char_ngram_range), "lowercase": True}
         return TfidfVectorizer(
-            analyzer="char", ngram_range=tuple(self.char_ngram_range), min_df=self.min_df,
-            max_features=self.max_char_features, sublinear_tf=True, lowercase=True,
+            **analyzer, min_df=self.min_df, max_features=self.max_char_features, sublinear_tf=True,
             vocabulary=vocabulary, dtype=np.float32,
         )
 
     def fit(self, X, y=None):
         frame = as_clause_frame(X)
         self.word_vectorizer_ = self._word_vectorizer().fit(frame["tokens"])
-        self.char_vectorizer_ = self._char_vectorizer().fit(frame["text"])
+        self.char_vectorizer_ = self._char_vectorizer().fit(self._char_texts(frame))
         self.n_features_out_ = len(self.word_vectorizer_.vocabulary_) + len(self.char_vectorizer_.vocabulary_)
         return self
 
     def transform(self, X):
         frame = as_clause_frame(X)
         words = self.word_vectorizer_.transform(frame["tokens"])
-        chars = self.char_vectorizer_.transform(frame["text"])
+        chars = self.char_vectorizer_.transform(self._char_texts(frame))
         return sp.hstack([words, chars], format="csr")
+
+    def _char_texts(self, frame: pd.DataFrame) -> list[str]:
+        return char_input(frame) if self.negation_marked_chars else list(frame["text"])
 
     def get_feature_names_out(self, input_features=None):
         words = ["w:" + w for w in self.word_vectorizer_.get_feature_names_out()]
@@ -92,6 +123,7 @@ class ClauseFeaturizer(TransformerMixin, BaseEstimator):
             "params": {
                 "char_ngram_range": list(self.char_ngram_range),
                 "min_df": self.min_df, "max_char_features": self.max_char_features,
+                "negation_marked_chars": self.negation_marked_chars,
             },
             "word_vocabulary": _ordered_vocabulary(self.word_vectorizer_),
             "char_vocabulary": _ordered_vocabulary(self.char_vectorizer_),
@@ -116,6 +148,8 @@ class ClauseFeaturizer(TransformerMixin, BaseEstimator):
         featurizer = cls(
             char_ngram_range=tuple(params["char_ngram_range"]),
             min_df=params["min_df"], max_char_features=params["max_char_features"],
+            # Models saved before the option existed were trained on unmarked n-grams.
+            negation_marked_chars=params.get("negation_marked_chars", False),
         )
         featurizer.word_vectorizer_ = featurizer._word_vectorizer({t: i for i, t in enumerate(meta["word_vocabulary"])})
         featurizer.word_vectorizer_.idf_ = arrays["word_idf"]
