@@ -124,3 +124,17 @@ _PIECES = list("。!?．.…)」』】]😊✨❤\ufe0f\u200d(^´・ω_;Дwoが�
 def test_clause_spans_equal_the_plain_algorithm_on_boundary_characters(text):
     assert segment.clause_spans(text) == plain_clauses(text)
     assert [(c.start, c.end) for c in split_clauses(text)] == plain_clauses(text)
+
+
+def test_clause_table_has_one_row_per_clause_with_offsets():
+    import pandas as pd
+
+    from vocpipe.analyze import explode_clauses
+
+    comments = pd.DataFrame({"response_id": ["R1", "R2", "R3"], "comment": ["接客は良いが、配送が遅い。", "", "特になし"]})
+    table = explode_clauses(comments)
+    assert table.to_dict("list") == {
+        "response_id": ["R1", "R1", "R3"], "clause_index": [0, 1, 0], "start_char": [0, 7, 0], "end_char": [7, 13, 4],
+        "text": ["接客は良いが、", "配送が遅い。", "特になし"]}
+    assert {table[c].dtype.name for c in ("clause_index", "start_char", "end_char")} == {"int32"}
+    assert explode_clauses(comments.iloc[1:2]).empty
