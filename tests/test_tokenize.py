@@ -91,7 +91,8 @@ def test_batch_tokens_equal_the_plain_parse_tokens_on_every_corpus_clause(corpus
                                                                           monkeypatch):
     from vocpipe.text import tokenize as module
 
-    monkeypatch.setattr(module, "_memo", module._KeyMemo())  # first sight of every key
+    module._key_memo()
+    monkeypatch.setattr(module._local, "memo", module._KeyMemo())  # first sight of every key
     expected = _plain_tokens(corpus_entries, content_only)
     assert tokenize_batch(corpus_texts, content_only=content_only) == expected  # learning
     assert tokenize_batch(corpus_texts, content_only=content_only) == expected  # from the memo
@@ -102,7 +103,8 @@ def test_a_full_memo_is_emptied_between_batches_and_relearnt(corpus_texts, corpu
 
     memo = module._KeyMemo()
     memo.limit = 50
-    monkeypatch.setattr(module, "_memo", memo)
+    module._key_memo()
+    monkeypatch.setattr(module._local, "memo", memo)
     texts = corpus_texts[:300]
     expected = _plain_tokens(corpus_entries[:300], False)
     assert tokenize_batch(texts) == expected
@@ -115,3 +117,14 @@ def test_tagger_prints_one_key_line_per_token():
     keys = get_tagger().parse("料理が美味しかった。ｱﾌﾟﾘ").split("\n")
     assert [key.split("\t")[:2] for key in keys] == [
         ["料理", "0"], ["が", "0"], ["美味しかっ", "0"], ["た", "0"], ["。", "0"], ["ｱﾌﾟﾘ", "1"]]
+
+
+def test_each_thread_has_its_own_taggers_and_memo():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from vocpipe.text import tokenize as module
+
+    with ThreadPoolExecutor(1) as pool:
+        other = pool.submit(lambda: (get_tagger(), module._key_memo(), tokenize_batch(["悪くない"]))).result()
+    assert other[0] is not get_tagger() and other[1] is not module._key_memo()
+    assert other[2] == tokenize_batch(["悪くない"]) == [["悪い_NEG"]]

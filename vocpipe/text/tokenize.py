@@ -1,14 +1,16 @@
 """Tokenisation with fugashi + unidic-lite, built for batches.
 
-One MeCab ``Tagger`` per process (creating one costs ~50 ms and ~50 MB).  The batch API reads
-MeCab's raw text output (``Tagger.parse``) instead of building a Python ``Node`` object per
-token, and asks MeCab for a short *key* per token instead of its features (the ``vocpipe_key``
-format in ``vocpipe/text/mecabrc``: surface, known/unknown, left and right context ids, word
-cost).  Formatting each token's features is about a third of a plain ``Tagger.parse``; the
-lattice search is the rest.  What a key means to the featuriser (a code and the lemma) is
-memoised, so the per-token Python work is one dictionary lookup for the words a survey repeats
-every day; a text with a key not seen before is parsed once more by a second Tagger that prints
-surface, lemma and POS (``vocpipe_features``), and its keys are learnt from that.
+One MeCab ``Tagger`` per process and thread (creating one costs ~50 ms and ~50 MB), plus a
+second one (~10 MB: the dictionary is memory-mapped and shared) for words seen for the first
+time.  The batch API reads MeCab's raw text output (``Tagger.parse``) instead of building a
+Python ``Node`` object per token, and asks MeCab for a short *key* per token instead of its
+features (the ``vocpipe_key`` format in ``vocpipe/text/mecabrc``: surface, known/unknown, left
+and right context ids, word cost).  Formatting each token's features is about a third of a
+plain ``Tagger.parse``; the lattice search is the rest.  What a key means to the featuriser (a
+code and the lemma) is memoised, so the per-token Python work is one dictionary lookup for the
+words a survey repeats every day; a text with a key not seen before is parsed once more by the
+second Tagger, which prints surface, lemma and POS (``vocpipe_features``), and its keys are
+learnt from that.
 
 Why a key always means the same lemma and POS: MeCab's best path depends on a token only
 through its context ids and word cost (connection costs are looked up by context id), so of
@@ -123,7 +125,10 @@ class _KeyMemo(dict):
     """Memo of key line -> (code, lemma), plus the keys whose meaning depends on the tokens
     before them: ``negating`` (negation) and ``stateful`` (negation or a 非自立可能 verb).  A
     lookup of an unseen key answers ``_UNSEEN`` and counts a miss; :meth:`learn` fills the memo
-    for a text.  :meth:`bound` empties all three together once ``limit`` keys are held."""
+    for a text.  :meth:`bound` empties all three together once ``limit`` keys are held.
+
+    One per thread, like the Taggers: the fast path relies on the sets covering every key of the
+    memo, which another thread learning or emptying it at the same moment could break."""
 
     limit = 500_000
 
@@ -160,12 +165,16 @@ class _KeyMemo(dict):
             self.stateful.clear()
 
 
-_memo = _KeyMemo()
+def _key_memo() -> _KeyMemo:
+    """The thread's key memo."""
+    memo = getattr(_local, "memo", None)
+    if memo is None:
+        memo = _local.memo = _KeyMemo()
+    return memo
 
 
-def _features(parsed: str, text: str, content_only: bool) -> list[str]:
+def _features(memo: _KeyMemo, parsed: str, text: str, content_only: bool) -> list[str]:
     """Tokens of ``text`` from its key lines ``parsed``."""
-    memo = _memo
     keys = parsed.split("\n")
     misses = memo.misses
     # Fast path: without negation, every word is its own token (without negation or a 非自立可能
@@ -213,9 +222,10 @@ def _tokens(entries: Iterable[tuple[int, str]], content_only: bool) -> list[str]
 def tokenize_batch(texts: Iterable[str], *, content_only: bool = False) -> list[list[str]]:
     """Feature tokens for each text (see module docstring); one MeCab call per text (two for a
     text with a token not seen before)."""
-    _memo.bound()
+    memo = _key_memo()
+    memo.bound()
     parse = get_tagger().parse
-    return [_features(parse(text), text, content_only) if text else [] for text in texts]
+    return [_features(memo, parse(text), text, content_only) if text else [] for text in texts]
 
 
 def tokenize(text: str) -> list[Token]:
