@@ -43,3 +43,88 @@ def test_tokens_expose_surface_lemma_and_pos():
 
 def test_one_tagger_per_thread():
     assert get_tagger() is get_tagger()
+
+
+# -- the key memo gives the tokens of the features themselves -----------------------------------
+def _corpus_texts():
+    from vocpipe.corpus import load_clauses, load_comments
+    from vocpipe.text import normalize_comment, split_clauses
+
+    comments = [normalize_comment(record["comment"]) for record in load_comments()]
+    clauses = [clause.text for comment in comments for clause in split_clauses(comment)]
+    return list(dict.fromkeys([*load_clauses()["text"], *clauses, *comments]))
+
+
+def _plain_entries(texts):
+    """(code, lemma) per morpheme from UniDic's default output of a plain Tagger (surface, lemma
+    and POS are its fields 0, 3 and 4): one parse per text, no key memo."""
+    import fugashi
+
+    from vocpipe.text.tokenize import _classify_line
+
+    plain = fugashi.Tagger()
+    out = []
+    for text in texts:
+        lines = [line.split("\t") for line in plain.parse(text).split("\n") if line and line != "EOS"] if text else []
+        out.append([_classify_line(f"{f[0]}\t{f[3]}\t{f[4]}") for f in lines])
+    return out
+
+
+def _plain_tokens(entries, content_only):
+    from vocpipe.text.tokenize import _tokens
+
+    return [_tokens(morphemes, content_only) for morphemes in entries]
+
+
+@pytest.fixture(scope="module")
+def corpus_texts():
+    return _corpus_texts()
+
+
+@pytest.fixture(scope="module")
+def corpus_entries(corpus_texts):
+    return _plain_entries(corpus_texts)
+
+
+@pytest.mark.parametrize("content_only", [False, True])
+def test_batch_tokens_equal_the_plain_parse_tokens_on_every_corpus_clause(corpus_texts, corpus_entries, content_only,
+                                                                          monkeypatch):
+    from vocpipe.text import tokenize as module
+
+    module._key_memo()
+    monkeypatch.setattr(module._local, "memo", module._KeyMemo())  # first sight of every key
+    expected = _plain_tokens(corpus_entries, content_only)
+    assert tokenize_batch(corpus_texts, content_only=content_only) == expected  # learning
+    assert tokenize_batch(corpus_texts, content_only=content_only) == expected  # from the memo
+
+
+def test_a_full_memo_is_emptied_between_batches_and_relearnt(corpus_texts, corpus_entries, monkeypatch):
+    from vocpipe.text import tokenize as module
+
+    memo = module._KeyMemo()
+    memo.limit = 50
+    module._key_memo()
+    monkeypatch.setattr(module._local, "memo", memo)
+    texts = corpus_texts[:300]
+    expected = _plain_tokens(corpus_entries[:300], False)
+    assert tokenize_batch(texts) == expected
+    assert len(memo) > 50
+    assert tokenize_batch(texts[:1]) == expected[:1]
+    assert len(memo) < 50 and memo.negating <= memo.keys() and memo.stateful <= memo.keys()
+
+
+def test_tagger_prints_one_key_line_per_token():
+    keys = get_tagger().parse("料理が美味しかった。ｱﾌﾟﾘ").split("\n")
+    assert [key.split("\t")[:2] for key in keys] == [
+        ["料理", "0"], ["が", "0"], ["美味しかっ", "0"], ["た", "0"], ["。", "0"], ["ｱﾌﾟﾘ", "1"]]
+
+
+def test_each_thread_has_its_own_taggers_and_memo():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from vocpipe.text import tokenize as module
+
+    with ThreadPoolExecutor(1) as pool:
+        other = pool.submit(lambda: (get_tagger(), module._key_memo(), tokenize_batch(["悪くない"]))).result()
+    assert other[0] is not get_tagger() and other[1] is not module._key_memo()
+    assert other[2] == tokenize_batch(["悪くない"]) == [["悪い_NEG"]]

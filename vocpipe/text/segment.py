@@ -11,6 +11,13 @@ text (fast, deterministic, offsets are exact):
 
 Every clause keeps ``start``/``end`` offsets into the normalised comment so any figure can be
 traced back to its verbatim text: ``comment[start:end] == clause.text``.
+
+Speed matters because every comment passes here before the tokeniser (issue #10: split +
+tokenise within 0.8x of a raw MeCab parse).  Python's regex engine cannot skip ahead for
+patterns that open with alternatives and look-behinds, so the sentence-end pattern is only tried
+where a cheap character-class search finds a character it can start with; the contrast patterns,
+which all need a 、 or a comma, run only on comments that have one, and per sentence only when
+they match somewhere in the comment.  The boundaries are those of the patterns themselves.
 """
 
 from __future__ import annotations
@@ -43,12 +50,40 @@ _SENTENCE_END = re.compile(
     r"|orz"
     r")[ ]?|\n"
 )
-# Split points inside a sentence: the clause ends after the match.
+# Split points inside a sentence: the clause ends after the match.  (が is checked for the
+# predicate before it after it is read, so that every alternative starts with a literal
+# character and the regex engine can skip ahead to the next が/け/の/も.)
 _CONTRAST_AFTER = re.compile(
-    r"(?:(?<=[いたすだるんうくね])が|けど|けれど(?:も)?|のに|ものの)(?:ね|さ)?[、,]"
+    r"(?:が(?<=[いたすだるんうくね]が)|けど|けれど(?:も)?|のに|ものの)(?:ね|さ)?[、,]"
 )
 # Split points inside a sentence: the next clause starts at the connective.
 _CONTRAST_BEFORE = re.compile(r"(?<=[、,])\s?(?=(?:しかし|でも|ただ|一方で?)[、,]?)")
+# Matches somewhere exactly when _CONTRAST_BEFORE does, but starts with the comma, so a search
+# skips ahead (a pattern that opens with a look-behind is tried at every position).
+_CONNECTIVE_AFTER_COMMA = re.compile(r"[、,]\s?(?:しかし|でも|ただ|一方)")
+# A clause without any of these is punctuation or emoji only.
+_WORD_CHAR = re.compile(r"[\w\u3040-\u30ff\u4e00-\u9fff]")
+
+
+# Every character a _SENTENCE_END match can start with (its first consumed character).
+_SENTENCE_END_START = re.compile(rf"[。!?．.…{_EMOJI}\ufe0f\u200d(wo\n]")
+
+
+def _sentence_cuts(text: str) -> list[int]:
+    """End offsets of the _SENTENCE_END matches, as ``finditer`` would find them, but the full
+    pattern is tried only at the candidate characters _SENTENCE_END_START finds."""
+    cuts = []
+    candidate = _SENTENCE_END_START.search
+    match = _SENTENCE_END.match
+    position = 0
+    while (found := candidate(text, position)) is not None:
+        matched = match(text, found.start())
+        if matched is None:
+            position = found.start() + 1
+        else:
+            position = matched.end()
+            cuts.append(position)
+    return cuts
 
 
 def _spans(text: str, pattern: re.Pattern[str], start: int, end: int, *, cut_after: bool):
@@ -74,40 +109,57 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans ``(start, end)`` of a normalised comment."""
     spans = []
-    for start, end in _spans(text, _SENTENCE_END, 0, len(text), cut_after=True):
-        trimmed = _trimmed(text, start, end)
+    cursor, end = 0, len(text)
+    for cut in _sentence_cuts(text):
+        if cut >= end:
+            break
+        trimmed = _trimmed(text, cursor, cut)
+        if trimmed:
+            spans.append(trimmed)
+        cursor = cut
+    if cursor < end:
+        trimmed = _trimmed(text, cursor, end)
         if trimmed:
             spans.append(trimmed)
     return spans
 
 
+def _may_contrast(text: str) -> bool:
+    """Whether a contrast split point can be anywhere in ``text``: both patterns need 、 or ','
+    and a match inside one sentence is also a match in the whole comment."""
+    return ("、" in text or "," in text) and (
+        _CONTRAST_AFTER.search(text) is not None or _CONNECTIVE_AFTER_COMMA.search(text) is not None)
+
+
+def clause_spans(text: str) -> list[tuple[int, int]]:
+    """Clause spans ``(start, end)`` of a normalised comment, in order (see :func:`split_clauses`)."""
+    sentences = split_sentences(text)
+    if not sentences:
+        return []
+    if _may_contrast(text):
+        parts: list[tuple[int, int]] = []
+        for s_start, s_end in sentences:
+            if _CONTRAST_AFTER.search(text, s_start, s_end) is None and _CONTRAST_BEFORE.search(text, s_start, s_end) is None:
+                parts.append((s_start, s_end))  # most sentences hold one judgement: no contrast to split
+                continue
+            for a_start, a_end in _spans(text, _CONTRAST_AFTER, s_start, s_end, cut_after=True):
+                for b_start, b_end in _spans(text, _CONTRAST_BEFORE, a_start, a_end, cut_after=False):
+                    trimmed = _trimmed(text, b_start, b_end)
+                    if trimmed:
+                        parts.append(trimmed)
+    else:
+        parts = sentences  # already trimmed, and no sentence has a contrast to split
+    spans: list[tuple[int, int]] = []
+    for start, end in parts:
+        if spans and _WORD_CHAR.search(text, start, end) is None and spans[-1][1] <= start:
+            # Punctuation- or emoji-only tail: attach it to the previous clause.
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
 def split_clauses(text: str) -> list[Clause]:
     """Clauses of a normalised comment, in order, with offsets (empty list for empty text)."""
-    clauses: list[Clause] = []
-    for s_start, s_end in split_sentences(text):
-        if _CONTRAST_AFTER.search(text, s_start, s_end) is None and _CONTRAST_BEFORE.search(text, s_start, s_end) is None:
-            parts = ((s_start, s_end),)  # most sentences hold one judgement: no contrast to split
-        else:
-            parts = [
-                (b_start, b_end)
-                for a_start, a_end in _spans(text, _CONTRAST_AFTER, s_start, s_end, cut_after=True)
-                for b_start, b_end in _spans(text, _CONTRAST_BEFORE, a_start, a_end, cut_after=False)
-            ]
-        for start, end in parts:
-            trimmed = _trimmed(text, start, end)
-            if not trimmed:
-                continue
-            if not _has_words(text, *trimmed) and clauses and clauses[-1].end <= trimmed[0]:
-                # Punctuation- or emoji-only tail: attach it to the previous clause.
-                last = clauses[-1]
-                clauses[-1] = Clause(last.start, trimmed[1], text[last.start : trimmed[1]])
-            else:
-                clauses.append(Clause(trimmed[0], trimmed[1], text[trimmed[0] : trimmed[1]]))
-    return clauses
+    return [Clause(start, end, text[start:end]) for start, end in clause_spans(text)]
 
-
-_WORD_CHAR = re.compile(r"[\w\u3040-\u30ff\u4e00-\u9fff]")
-
-
-def _has_words(text: str, start: int, end: int) -> bool:
-    return _WORD_CHAR.search(text, start, end) is not None
