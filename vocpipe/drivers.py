@@ -65,12 +65,18 @@ def nps_by(responses: pd.DataFrame, by: str | pd.Series) -> pd.DataFrame:
 
 
 def period_key(timestamps: pd.Series, freq: str) -> pd.Series:
-    """Week (Monday start) or month label for tz-aware timestamps: '2026-11-23' / '2026-11'."""
+    """Week (Monday start) or month label for tz-aware timestamps: '2026-11-23' / '2026-11'.
+
+    Each distinct day is labelled once and the labels are shared (a million responses span a
+    few hundred days; a string per response cost ~100 MB)."""
     local = timestamps.dt.tz_localize(None) if timestamps.dt.tz is not None else timestamps
+    codes, days = pd.factorize(local.dt.normalize())
     if freq == "month":
-        return local.dt.strftime("%Y-%m")
-    start = local.dt.normalize() - pd.to_timedelta(local.dt.day_of_week, unit="D")
-    return start.dt.strftime("%Y-%m-%d")
+        labels = days.strftime("%Y-%m")
+    else:
+        labels = (days - pd.to_timedelta(days.day_of_week, unit="D")).strftime("%Y-%m-%d")
+    # code -1 (a missing time) picks the appended NaN, as strftime gives for NaT
+    return pd.Series(np.append(np.asarray(labels, dtype=object), np.nan)[codes], index=timestamps.index)
 
 
 # --------------------------------------------------------------------------- indicators
@@ -271,11 +277,11 @@ def two_proportion_p(x1: int, n1: int, x2: int, n2: int) -> float:
 def trends(responses: pd.DataFrame, indicators: pd.DataFrame, *, freq: str = "week", alpha: float = 0.05) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per period NPS (+CI) and each indicator's share of responses; and alerts for significant
     changes versus the previous period (two-proportion test on shares; z-test on NPS)."""
-    periods = period_key(responses["submitted_at"], freq).to_numpy()
+    codes, periods = pd.factorize(period_key(responses["submitted_at"], freq), sort=True)
     rows, alerts = [], []
     previous = None
-    for period in sorted(set(periods)):
-        mask = periods == period
+    for code, period in enumerate(periods):
+        mask = codes == code
         summary = nps_summary(responses["nps"].to_numpy()[mask])
         counts = indicators.to_numpy()[mask].sum(axis=0)
         row = {"period": period, **{k: summary[k] for k in ("n", "nps", "ci_low", "ci_high", "small_n")}}
@@ -391,26 +397,30 @@ def clause_count(con, scope: Scope) -> int:
 
 def load_indicators(con, scope: Scope, topics: list[str], timezone: str = "Asia/Tokyo") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Responses in ``scope`` (``submitted_at`` in ``timezone``, ``nps``; in ``response_id``
-    order) and, row for row, their ``indicator_matrix``, computed in DuckDB: only the distinct
-    (response row, indicator column) pairs leave the database, as integers."""
+    order) and, row for row, their ``indicator_matrix``, computed in DuckDB: each response comes
+    back with its indicators as bits of one or more unsigned 64-bit words."""
     where, params = scope.where("r")
-    responses = con.execute(f"SELECT submitted_at, nps FROM responses r WHERE {where} ORDER BY response_id", params).df()
+    columns = [f"{t}_{p}" for t in topics for p in POLARITIES]
+    words = max(1, -(-len(columns) // 64))
+    column = "(list_position(?, topic) - 1) * 2 + CASE sentiment WHEN 'positive' THEN 1 ELSE 0 END"
+    bits = ", ".join(f"bit_or(CASE WHEN col // 64 = {w} THEN 1::UBIGINT << (col % 64) ELSE 0::UBIGINT END) AS bits{w}" for w in range(words))
+    frame = con.execute(
+        f"""WITH mentions AS (
+                SELECT response_id, {column} AS col
+                FROM (SELECT response_id, sentiment, UNNEST(topics) AS topic FROM clauses WHERE sentiment IN ('negative', 'positive'))
+                WHERE list_contains(?, topic)
+            ), indicators AS (SELECT response_id, {bits} FROM mentions GROUP BY response_id)
+            SELECT r.submitted_at, r.nps, {", ".join(f"coalesce(i.bits{w}, 0) AS bits{w}" for w in range(words))}
+            FROM responses r LEFT JOIN indicators i USING (response_id) WHERE {where} ORDER BY r.response_id""",
+        [topics, topics, *params],
+    ).df()
+    values = np.zeros((len(frame), len(columns)), dtype=np.int8)
+    for j in range(len(columns)):
+        word = frame[f"bits{j // 64}"].to_numpy(dtype=np.uint64)
+        values[:, j] = (word >> np.uint64(j % 64)) & np.uint64(1)
+    responses = frame[["submitted_at", "nps"]].copy()
     if len(responses):
         responses["submitted_at"] = pd.to_datetime(responses["submitted_at"], utc=True).dt.tz_convert(timezone)
-    columns = [f"{t}_{p}" for t in topics for p in POLARITIES]
-    pairs = con.execute(
-        f"""WITH scoped AS (
-                SELECT response_id, row_number() OVER (ORDER BY response_id) - 1 AS row FROM responses r WHERE {where}
-            ), mentions AS (
-                SELECT s.row, c.sentiment, UNNEST(c.topics) AS topic
-                FROM clauses c JOIN scoped s USING (response_id) WHERE c.sentiment IN ('negative', 'positive')
-            )
-            SELECT DISTINCT row, (list_position(?, topic) - 1) * 2 + CASE sentiment WHEN 'positive' THEN 1 ELSE 0 END AS col
-            FROM mentions WHERE list_contains(?, topic)""",
-        [*params, topics, topics],
-    ).fetchnumpy()
-    values = np.zeros((len(responses), len(columns)), dtype=np.int8)
-    values[pairs["row"].astype(np.intp), pairs["col"].astype(np.intp)] = 1
     return responses, pd.DataFrame(values, columns=columns)
 
 
@@ -444,7 +454,11 @@ def store_quotes(con, scope: Scope, topics: list[str], polarity: str | None, *, 
 
 
 def _quote_candidates(con, scope: Scope, topics: list[str], polarity: str | None, requests_only: bool, size: int) -> pd.DataFrame:
-    """The first ``size`` clauses per topic in ``choose_quotes``' order (``topic`` + ``QUOTE_COLUMNS``)."""
+    """The first ``size`` clauses per topic in ``choose_quotes``' order (``topic`` + ``QUOTE_COLUMNS``).
+    ``min_by(..., size)`` keeps only that many per topic while scanning, where a sort of every
+    clause by topic took a few hundred MB at a million responses; its key is the ranking as one
+    struct compared field by field (booleans negated and confidence negated, so smaller is better;
+    missing confidence last)."""
     where, params = scope.where("r")
     filters, filter_params = ["TRUE"], []
     if polarity in POLARITIES:
@@ -453,21 +467,22 @@ def _quote_candidates(con, scope: Scope, topics: list[str], polarity: str | None
     if requests_only:
         filters.append("coalesce(c.request, FALSE)")
     preferred = {"negative": "nps <= 6", "positive": "nps >= 9"}.get(polarity, "TRUE")
-    order = "preferred DESC, length_ok DESC, confidence DESC NULLS LAST, response_id, clause_index"
     return con.execute(
-        f"""WITH scoped AS (SELECT response_id, nps FROM responses r WHERE {where}),
-            mentions AS (
-                SELECT c.response_id, c.clause_index, s.nps, c.text, c.confidence, c.sentiment,
+        f"""WITH mentions AS (
+                SELECT c.response_id, c.clause_index, r.nps, c.text, c.confidence, c.sentiment,
                        UNNEST(list_distinct(c.topics)) AS topic
-                FROM clauses c JOIN scoped s USING (response_id) WHERE {" AND ".join(filters)}
-            ), ranked AS (
-                SELECT *, {preferred} AS preferred, length(text) BETWEEN 8 AND 120 AS length_ok
-                FROM mentions WHERE list_contains(?, topic)
+                FROM clauses c JOIN responses r USING (response_id) WHERE {where} AND {" AND ".join(filters)}
+            ), best AS (
+                SELECT topic, min_by({{{", ".join(f"'{c}': {c}" for c in QUOTE_COLUMNS)}}},
+                                     {{'preferred': NOT ({preferred}), 'length_ok': NOT (length(text) BETWEEN 8 AND 120),
+                                      'confidence': CASE WHEN confidence IS NULL OR isnan(confidence) THEN 'inf'::DOUBLE ELSE -confidence END,
+                                      'response_id': response_id, 'clause_index': clause_index}}, ?) AS best
+                FROM mentions WHERE list_contains(?, topic) GROUP BY topic
             )
-            SELECT topic, {", ".join(QUOTE_COLUMNS)} FROM ranked
-            QUALIFY row_number() OVER (PARTITION BY topic ORDER BY {order}) <= ?
-            ORDER BY topic, {order}""",
-        [*params, *filter_params, topics, size],
+            SELECT topic, {", ".join(f"quote.{c} AS {c}" for c in QUOTE_COLUMNS)}
+            FROM (SELECT topic, UNNEST(best) AS quote, UNNEST(range(len(best))) AS position FROM best)
+            ORDER BY topic, position""",
+        [*params, *filter_params, size, topics],
     ).df()
 
 
