@@ -385,12 +385,15 @@ def parse_segment(text: str | None) -> tuple[str, str] | None:
 # bring back only what the analyses use: one score, time and row of 0/1 indicators per
 # response, counts per group, and a bounded number of quote candidates.
 
+
 def response_count(con, scope: Scope) -> int:
+    """How many responses ``scope`` holds."""
     where, params = scope.where("r")
     return int(con.execute(f"SELECT count(*) FROM responses r WHERE {where}", params).fetchone()[0])
 
 
 def clause_count(con, scope: Scope) -> int:
+    """How many clauses the responses in ``scope`` have."""
     where, params = scope.where("r")
     return int(con.execute(f"SELECT count(*) FROM clauses c JOIN responses r USING (response_id) WHERE {where}", params).fetchone()[0])
 
