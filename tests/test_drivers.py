@@ -1,11 +1,12 @@
-"""Drivers: NPS with its CI, planted-effect recovery, support thresholds, trends, quotes."""
+"""Drivers: NPS with its CI, planted-effect recovery, support thresholds, trends, quotes, and the
+indicators and quotes computed in the store matching the in-memory functions."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from vocpipe.drivers import (driver_table, indicator_matrix, nps_summary, priority_matrix, representative_quotes,
-                             trends, two_proportion_p)
+from vocpipe.drivers import (Scope, driver_table, indicator_matrix, load_indicators, nps_summary, priority_matrix,
+                             representative_quotes, store_quotes, trends, two_proportion_p, unclaimed_clauses)
 from vocpipe.simulate import DEFAULT_EFFECTS, simulate_indicators
 
 
@@ -105,8 +106,6 @@ def test_representative_quotes_prefer_confident_detractor_complaints_and_skip_re
 
 
 def test_scope_dates_are_local_days_in_the_configured_timezone():
-    from vocpipe.drivers import Scope
-
     where, params = Scope("2026-11-01", "2026-11-30", timezone="Asia/Tokyo").where("r")
     assert params == ["Asia/Tokyo", "2026-11-01", "Asia/Tokyo", "2026-11-30"]
     import duckdb
@@ -117,3 +116,90 @@ def test_scope_dates_are_local_days_in_the_configured_timezone():
                 "('d', TIMESTAMPTZ '2026-12-01 00:00:00+09')) t(response_id, submitted_at)")
     rows = con.execute(f"SELECT response_id FROM responses r WHERE {where} ORDER BY 1", params).fetchall()
     assert rows == [("b",), ("c",)]
+
+
+# --------------------------------------------------------------------------- computed in the store
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory):
+    """The report tests' realistic store (8 weeks, 360 responses) plus responses the sample
+    lacks: one without clauses, topics outside the taxonomy, a repeated topic and NULL fields."""
+    from test_report import build_sample_store, sample_frames
+
+    from vocpipe import store
+    from vocpipe.ingest import content_hash
+
+    db = tmp_path_factory.mktemp("drivers") / "voc.duckdb"
+    build_sample_store(db)
+    responses, _ = sample_frames(4)
+    responses["response_id"] = ["X1", "X2", "X3", "X4"]
+    responses["content_hash"] = [content_hash(c, s, t, g) for c, s, t, g in
+                                 responses[["comment", "nps", "submitted_at", "segments"]].itertuples(index=False)]
+    row = {"start_char": 0, "end_char": 5, "sentiment_score": -0.8, "confidence": 0.9, "request": False, "topic_sources": []}
+    clauses = pd.DataFrame([
+        {**row, "response_id": "X2", "clause_index": 0, "text": "配送が遅い配送", "sentiment": "negative", "topics": ["delivery", "delivery"]},
+        {**row, "response_id": "X2", "clause_index": 1, "text": "新機能が欲しい", "sentiment": "negative", "topics": ["new_feature"], "request": None},
+        {**row, "response_id": "X3", "clause_index": 0, "text": "店員が親切", "sentiment": "positive", "topics": ["staff", "unknown"]},
+        {**row, "response_id": "X4", "clause_index": 0, "text": "特になし", "sentiment": None, "topics": None, "confidence": None},
+    ], columns=store.CLAUSE_COLUMNS)
+    with store.connect(db) as con:
+        store.upsert_responses(con, responses, "run-0002")
+        store.replace_clauses(con, clauses, responses[["response_id", "content_hash"]])
+    return db
+
+
+def _frames(con, scope):
+    """Responses and clauses of ``scope`` as the in-memory functions take them."""
+    where, params = scope.where("r")
+    responses = con.execute(f"SELECT response_id, nps FROM responses r WHERE {where} ORDER BY response_id", params).df()
+    clauses = con.execute(f"SELECT c.response_id, c.clause_index, c.text, c.sentiment, c.confidence, c.request, c.topics "
+                          f"FROM clauses c JOIN responses r USING (response_id) WHERE {where} "
+                          f"ORDER BY c.response_id, c.clause_index", params).df()
+    clauses["topics"] = [list(t) if isinstance(t, (list, np.ndarray)) else [] for t in clauses["topics"]]
+    return responses, clauses
+
+
+SCOPES = [Scope(), Scope("2026-09-14", "2026-10-04"), Scope(segment=("チャネル", "アプリ"))]
+TOPICS = ["delivery", "staff", "price", "usability", "support", "rewards"]
+
+
+@pytest.mark.parametrize("scope", SCOPES, ids=["all", "three-weeks", "segment"])
+def test_indicators_computed_in_the_store_equal_indicator_matrix(sample_store, scope):
+    from vocpipe import store
+
+    with store.connect(sample_store, read_only=True) as con:
+        responses, clauses = _frames(con, scope)
+        scored, indicators = load_indicators(con, scope, TOPICS)
+    expected = indicator_matrix(responses, clauses, TOPICS)
+    assert expected.to_numpy().sum() > 100
+    assert list(indicators.columns) == list(expected.columns)
+    np.testing.assert_array_equal(indicators.to_numpy(), expected.to_numpy())
+    np.testing.assert_array_equal(scored["nps"].to_numpy(), responses["nps"].to_numpy())
+
+
+@pytest.mark.parametrize("scope", SCOPES, ids=["all", "three-weeks", "segment"])
+def test_quotes_ranked_in_the_store_equal_representative_quotes(sample_store, scope):
+    from vocpipe import store
+
+    with store.connect(sample_store, read_only=True) as con:
+        responses, clauses = _frames(con, scope)
+        for polarity in ("negative", "positive", None):
+            # One candidate per topic forces the fallback that asks again for more.
+            for candidates in (1, 50):
+                chosen = store_quotes(con, scope, TOPICS, polarity, limit=3, candidates=candidates)
+                for topic in TOPICS:
+                    expected = representative_quotes(clauses, responses, topic, polarity, limit=3)
+                    pd.testing.assert_frame_equal(chosen[topic], expected, check_dtype=False)
+
+
+def test_unclaimed_clauses_sample_the_rows_pandas_would(sample_store):
+    from vocpipe import store
+
+    with store.connect(sample_store, read_only=True) as con:
+        _, clauses = _frames(con, Scope())
+        pool = clauses[clauses["topics"].map(lambda ts: not set(ts) & set(TOPICS)) & (clauses["text"].str.len() >= 6)]
+        expected = pool.sample(n=20, random_state=3).sort_index()[["response_id", "text"]].reset_index(drop=True)
+        sampled = unclaimed_clauses(con, Scope(), TOPICS, min_chars=6, max_clauses=20, seed=3)
+        everything = unclaimed_clauses(con, Scope(), TOPICS, min_chars=6)
+    assert len(pool) > 40
+    pd.testing.assert_frame_equal(sampled, expected)
+    pd.testing.assert_frame_equal(everything, pool[["response_id", "text"]].reset_index(drop=True))

@@ -247,7 +247,7 @@ def themes(
     from vocpipe.render import emit, resolve_format
 
     with _query_store(db) as (settings, taxonomy, con):
-        table = theme_table(con, taxonomy, _scope(since, until, segment, settings.timezone), sentiment=sentiment.value, top=top, timezone=settings.timezone)
+        table = theme_table(con, taxonomy, _scope(since, until, segment, settings.timezone), sentiment=sentiment.value, top=top)
     fmt = resolve_format(format.value if format else None)
     if fmt == "table":
         table = table.assign(quotes=table["quotes"].map(lambda qs: [f"「{q['text']}」({q['response_id']}, {q['nps']}点)" for q in qs]))
@@ -274,7 +274,7 @@ def quotes(
     with _query_store(db) as (settings, taxonomy, con):
         if topic not in taxonomy.keys:
             raise VocpipeError(f"トピック '{topic}' はタクソノミーにありません。使えるキー: {', '.join(taxonomy.keys)}")
-        table = quote_table(con, topic, _scope(since, until, segment, settings.timezone), sentiment=sentiment.value, limit=limit, timezone=settings.timezone)
+        table = quote_table(con, topic, _scope(since, until, segment, settings.timezone), sentiment=sentiment.value, limit=limit)
     emit(table[["response_id", "nps", "sentiment", "text", "comment"]], resolve_format(format.value if format else None),
          title=f"{taxonomy.label(topic)} の原文", headers={"response_id": "回答ID", "nps": "スコア", "sentiment": "感情", "text": "節", "comment": "回答全文"})
 

@@ -20,8 +20,6 @@ Method, in short:
 
 from __future__ import annotations
 
-import weakref
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,13 +37,16 @@ SMALL_N = 30
 def nps_summary(scores) -> dict:
     """NPS with its 95% CI for an array of 0-10 scores."""
     scores = np.asarray(scores)
-    n = int(len(scores))
+    return nps_from_counts(int((scores >= 9).sum()), int((scores <= 6).sum()), int(len(scores)))
+
+
+def nps_from_counts(promoters: int, detractors: int, n: int) -> dict:
+    """``nps_summary`` from the counts of promoters, detractors and all responses, as a GROUP BY
+    in the store returns them."""
     if n == 0:
         return {"n": 0, "nps": float("nan"), "se": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
                 "promoters": 0, "passives": 0, "detractors": 0, "promoter_share": float("nan"),
                 "passive_share": float("nan"), "detractor_share": float("nan"), "small_n": True}
-    promoters = int((scores >= 9).sum())
-    detractors = int((scores <= 6).sum())
     p_p, p_d = promoters / n, detractors / n
     nps = 100.0 * (p_p - p_d)
     se = 100.0 * float(np.sqrt(max(p_p + p_d - (p_p - p_d) ** 2, 0.0) / n))
@@ -64,12 +65,18 @@ def nps_by(responses: pd.DataFrame, by: str | pd.Series) -> pd.DataFrame:
 
 
 def period_key(timestamps: pd.Series, freq: str) -> pd.Series:
-    """Week (Monday start) or month label for tz-aware timestamps: '2026-11-23' / '2026-11'."""
+    """Week (Monday start) or month label for tz-aware timestamps: '2026-11-23' / '2026-11'.
+
+    Each distinct day is labelled once and the labels are shared (a million responses span a
+    few hundred days; a string per response cost ~100 MB)."""
     local = timestamps.dt.tz_localize(None) if timestamps.dt.tz is not None else timestamps
+    codes, days = pd.factorize(local.dt.normalize())
     if freq == "month":
-        return local.dt.strftime("%Y-%m")
-    start = local.dt.normalize() - pd.to_timedelta(local.dt.day_of_week, unit="D")
-    return start.dt.strftime("%Y-%m-%d")
+        labels = days.strftime("%Y-%m")
+    else:
+        labels = (days - pd.to_timedelta(days.day_of_week, unit="D")).strftime("%Y-%m-%d")
+    # code -1 (a missing time) picks the appended NaN, as strftime gives for NaT
+    return pd.Series(np.append(np.asarray(labels, dtype=object), np.nan)[codes], index=timestamps.index)
 
 
 # --------------------------------------------------------------------------- indicators
@@ -270,11 +277,11 @@ def two_proportion_p(x1: int, n1: int, x2: int, n2: int) -> float:
 def trends(responses: pd.DataFrame, indicators: pd.DataFrame, *, freq: str = "week", alpha: float = 0.05) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per period NPS (+CI) and each indicator's share of responses; and alerts for significant
     changes versus the previous period (two-proportion test on shares; z-test on NPS)."""
-    periods = period_key(responses["submitted_at"], freq).to_numpy()
+    codes, periods = pd.factorize(period_key(responses["submitted_at"], freq), sort=True)
     rows, alerts = [], []
     previous = None
-    for period in sorted(set(periods)):
-        mask = periods == period
+    for code, period in enumerate(periods):
+        mask = codes == code
         summary = nps_summary(responses["nps"].to_numpy()[mask])
         counts = indicators.to_numpy()[mask].sum(axis=0)
         row = {"period": period, **{k: summary[k] for k in ("n", "nps", "ci_low", "ci_high", "small_n")}}
@@ -299,43 +306,38 @@ def trends(responses: pd.DataFrame, indicators: pd.DataFrame, *, freq: str = "we
 
 
 # --------------------------------------------------------------------------- verbatims
-_TOPIC_ROWS: dict[int, dict[str, np.ndarray]] = {}
 QUOTE_COLUMNS = ["response_id", "nps", "text", "confidence", "sentiment"]
 
 
-def topic_rows(clauses: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Positions of the clauses carrying each topic, computed once per clause table because
-    quotes are looked up for every driver and theme.  The memo entry dies with the table."""
-    key = id(clauses)
-    if key not in _TOPIC_ROWS:
-        exploded = clauses["topics"].reset_index(drop=True).explode().dropna()
-        _TOPIC_ROWS[key] = {t: rows.to_numpy() for t, rows in exploded.index.to_series().groupby(exploded.to_numpy())}
-        weakref.finalize(clauses, _TOPIC_ROWS.pop, key, None)
-    return _TOPIC_ROWS[key]
+def choose_quotes(candidates: pd.DataFrame, polarity: str | None, limit: int) -> pd.DataFrame:
+    """The clearest, diverse quotes among ``candidates`` (the clauses of one topic, in clause
+    order, with ``response_id``, ``nps``, ``text``, ``confidence``, ``sentiment``): detractors
+    first for complaints and promoters first for praise, then clauses of readable length, then
+    highest classifier confidence, skipping clauses that repeat one already chosen.
+    ``store_quotes`` ranks clauses in DuckDB in exactly this order."""
+    if candidates.empty:
+        return candidates.reindex(columns=QUOTE_COLUMNS)
+    if polarity == "negative":
+        preferred = candidates["nps"] <= 6
+    elif polarity == "positive":
+        preferred = candidates["nps"] >= 9
+    else:
+        preferred = True
+    ranked = candidates.assign(preferred=preferred, length_ok=candidates["text"].str.len().between(8, 120))
+    ranked = ranked.sort_values(["preferred", "length_ok", "confidence", "response_id"], ascending=[False, False, False, True])
+    chosen = pick_diverse(ranked, limit, max_similarity=0.5, unique_by="response_id")
+    return chosen[QUOTE_COLUMNS].reset_index(drop=True)
 
 
 def representative_quotes(clauses: pd.DataFrame, responses: pd.DataFrame, topic: str, polarity: str | None, *, limit: int = 3) -> pd.DataFrame:
-    """The clearest, diverse clauses for a topic (and sentiment): highest classifier confidence
-    first, detractors first for complaints and promoters first for praise, skipping clauses
-    that repeat one already chosen.  Columns: ``response_id``, ``nps``, ``text``, ``confidence``,
-    ``sentiment`` (``responses`` needs ``response_id`` and ``nps``)."""
-    mask = np.zeros(len(clauses), dtype=bool)
-    mask[topic_rows(clauses).get(topic, [])] = True
+    """``choose_quotes`` among the ``clauses`` with ``topic`` (and sentiment ``polarity``).
+    ``clauses`` needs ``response_id``, ``text``, ``sentiment``, ``confidence`` and ``topics``
+    (list of keys); ``responses`` needs ``response_id`` and ``nps``."""
+    mask = np.array([isinstance(keys, (list, tuple, np.ndarray)) and topic in keys for keys in clauses["topics"]], dtype=bool)
     if polarity in POLARITIES:
-        mask &= clauses["sentiment"] == polarity
+        mask &= (clauses["sentiment"] == polarity).to_numpy()
     subset = clauses[mask].merge(responses[["response_id", "nps"]], on="response_id", how="left")
-    if subset.empty:
-        return subset.reindex(columns=QUOTE_COLUMNS)
-    if polarity == "negative":
-        subset["preferred"] = subset["nps"] <= 6
-    elif polarity == "positive":
-        subset["preferred"] = subset["nps"] >= 9
-    else:
-        subset["preferred"] = True
-    subset["length_ok"] = subset["text"].str.len().between(8, 120)
-    subset = subset.sort_values(["preferred", "length_ok", "confidence", "response_id"], ascending=[False, False, False, True])
-    chosen = pick_diverse(subset, limit, max_similarity=0.5, unique_by="response_id")
-    return chosen[QUOTE_COLUMNS].reset_index(drop=True)
+    return choose_quotes(subset, polarity, limit)
 
 
 # --------------------------------------------------------------------------- from the store
@@ -377,62 +379,137 @@ def parse_segment(text: str | None) -> tuple[str, str] | None:
     return name.strip(), value.strip()
 
 
-_scope_cache: dict | None = None
+# A million responses have over two million clauses, and as pandas rows (texts, topic lists)
+# they took more memory than the rest of a nightly run together.  So the functions below let
+# DuckDB do the per-clause work (unnesting topics, de-duplicating, counting, ranking quotes) and
+# bring back only what the analyses use: one score, time and row of 0/1 indicators per
+# response, counts per group, and a bounded number of quote candidates.
 
 
-@contextmanager
-def cached_scopes():
-    """Within this block, ``load_scope`` reads each scope from the store once: a report asks for
-    the same responses from several tables.  Frames returned while caching are shared: treat
-    them as read-only."""
-    global _scope_cache
-    previous, _scope_cache = _scope_cache, {}
-    try:
-        yield
-    finally:
-        _scope_cache = previous
-
-
-def shared_topic_tuples(joined: pd.Series) -> list[tuple[str, ...]]:
-    """'price|staff' strings -> topic tuples, one shared tuple per distinct combination.
-
-    A million clauses hold a few hundred distinct topic sets; sharing them instead of building a
-    list per clause keeps the clause table at a few bytes per row for this column (topic keys
-    are letters, digits and _, so '|' cannot occur in them)."""
-    shared: dict[str | None, tuple[str, ...]] = {}
-    out = []
-    for value in joined:
-        topics = shared.get(value)
-        if topics is None:
-            topics = shared[value] = tuple(value.split("|")) if isinstance(value, str) and value else ()
-        out.append(topics)
-    return out
-
-
-def load_scope(con, scope: Scope, timezone: str = "Asia/Tokyo") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Responses (``response_id``, ``submitted_at``, ``nps``) and their clauses (``response_id``,
-    ``clause_index``, ``text``, ``sentiment``, ``confidence``, ``request``, ``topics``) within
-    ``scope``: only what the analyses use, so a million responses fit in memory (full comments
-    are fetched by id for the few quotes shown)."""
-    key = (scope.since, scope.until, scope.segment, timezone)
-    if _scope_cache is not None and key in _scope_cache:
-        return _scope_cache[key]
+def response_count(con, scope: Scope) -> int:
+    """How many responses ``scope`` holds."""
     where, params = scope.where("r")
-    responses = con.execute(
-        f"SELECT response_id, submitted_at, nps FROM responses r WHERE {where} ORDER BY response_id", params
+    return int(con.execute(f"SELECT count(*) FROM responses r WHERE {where}", params).fetchone()[0])
+
+
+def clause_count(con, scope: Scope) -> int:
+    """How many clauses the responses in ``scope`` have."""
+    where, params = scope.where("r")
+    return int(con.execute(f"SELECT count(*) FROM clauses c JOIN responses r USING (response_id) WHERE {where}", params).fetchone()[0])
+
+
+def load_indicators(con, scope: Scope, topics: list[str], timezone: str = "Asia/Tokyo") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Responses in ``scope`` (``submitted_at`` in ``timezone``, ``nps``; in ``response_id``
+    order) and, row for row, their ``indicator_matrix``, computed in DuckDB: each response comes
+    back with its indicators as bits of one or more unsigned 64-bit words."""
+    where, params = scope.where("r")
+    columns = [f"{t}_{p}" for t in topics for p in POLARITIES]
+    words = max(1, -(-len(columns) // 64))
+    column = "(list_position(?, topic) - 1) * 2 + CASE sentiment WHEN 'positive' THEN 1 ELSE 0 END"
+    bits = ", ".join(f"bit_or(CASE WHEN col // 64 = {w} THEN 1::UBIGINT << (col % 64) ELSE 0::UBIGINT END) AS bits{w}" for w in range(words))
+    frame = con.execute(
+        f"""WITH mentions AS (
+                SELECT response_id, {column} AS col
+                FROM (SELECT response_id, sentiment, UNNEST(topics) AS topic FROM clauses WHERE sentiment IN ('negative', 'positive'))
+                WHERE list_contains(?, topic)
+            ), indicators AS (SELECT response_id, {bits} FROM mentions GROUP BY response_id)
+            SELECT r.submitted_at, r.nps, {", ".join(f"coalesce(i.bits{w}, 0) AS bits{w}" for w in range(words))}
+            FROM responses r LEFT JOIN indicators i USING (response_id) WHERE {where} ORDER BY r.response_id""",
+        [topics, topics, *params],
     ).df()
-    clauses = con.execute(
-        f"""SELECT c.response_id, c.clause_index, c.text, c.sentiment, c.confidence, c.request,
-                   array_to_string(c.topics, '|') AS topics
-            FROM clauses c JOIN responses r USING (response_id) WHERE {where} ORDER BY c.response_id, c.clause_index""",
-        params,
-    ).df()
-    clauses["topics"] = shared_topic_tuples(clauses["topics"])
+    values = np.zeros((len(frame), len(columns)), dtype=np.int8)
+    for j in range(len(columns)):
+        word = frame[f"bits{j // 64}"].to_numpy(dtype=np.uint64)
+        values[:, j] = (word >> np.uint64(j % 64)) & np.uint64(1)
+    responses = frame[["submitted_at", "nps"]].copy()
     if len(responses):
         responses["submitted_at"] = pd.to_datetime(responses["submitted_at"], utc=True).dt.tz_convert(timezone)
-    if _scope_cache is not None:
-        _scope_cache[key] = (responses, clauses)
-    return responses, clauses
+    return responses, pd.DataFrame(values, columns=columns)
+
+
+QUOTE_CANDIDATES = 50
+
+
+def store_quotes(con, scope: Scope, topics: list[str], polarity: str | None, *, limit: int, requests_only: bool = False,
+                 candidates: int = QUOTE_CANDIDATES) -> dict[str, pd.DataFrame]:
+    """``representative_quotes`` for each of ``topics`` over the clauses in ``scope`` (only
+    request clauses with ``requests_only``), without loading the clauses: DuckDB ranks each
+    topic's clauses in ``choose_quotes``' order and returns the first ``candidates``; a topic
+    whose candidates run out before ``limit`` diverse quotes are found is asked again for more,
+    so the quotes are exactly those chosen from all of its clauses."""
+    quotes: dict[str, pd.DataFrame] = {}
+    pending, size = list(dict.fromkeys(topics)), candidates
+    if limit <= 0:
+        return {topic: pd.DataFrame(columns=QUOTE_COLUMNS) for topic in pending}
+    while pending:
+        ranked = _quote_candidates(con, scope, pending, polarity, requests_only, size)
+        groups = dict(tuple(ranked.groupby("topic", sort=False)))
+        exhausted = []
+        for topic in pending:
+            group = groups.get(topic, ranked.iloc[:0]).drop(columns="topic")
+            chosen = choose_quotes(group, polarity, limit)
+            if len(chosen) < limit and len(group) == size:
+                exhausted.append(topic)
+            else:
+                quotes[topic] = chosen
+        pending, size = exhausted, size * 8
+    return {topic: quotes[topic] for topic in dict.fromkeys(topics)}
+
+
+def _quote_candidates(con, scope: Scope, topics: list[str], polarity: str | None, requests_only: bool, size: int) -> pd.DataFrame:
+    """The first ``size`` clauses per topic in ``choose_quotes``' order (``topic`` + ``QUOTE_COLUMNS``).
+    ``min_by(..., size)`` keeps only that many per topic while scanning, where a sort of every
+    clause by topic took a few hundred MB at a million responses; its key is the ranking as one
+    struct compared field by field (booleans negated and confidence negated, so smaller is better;
+    missing confidence last)."""
+    where, params = scope.where("r")
+    filters, filter_params = ["TRUE"], []
+    if polarity in POLARITIES:
+        filters.append("c.sentiment = ?")
+        filter_params.append(polarity)
+    if requests_only:
+        filters.append("coalesce(c.request, FALSE)")
+    preferred = {"negative": "nps <= 6", "positive": "nps >= 9"}.get(polarity, "TRUE")
+    return con.execute(
+        f"""WITH mentions AS (
+                SELECT c.response_id, c.clause_index, r.nps, c.text, c.confidence, c.sentiment,
+                       UNNEST(list_distinct(c.topics)) AS topic
+                FROM clauses c JOIN responses r USING (response_id) WHERE {where} AND {" AND ".join(filters)}
+            ), best AS (
+                SELECT topic, min_by({{{", ".join(f"'{c}': {c}" for c in QUOTE_COLUMNS)}}},
+                                     {{'preferred': NOT ({preferred}), 'length_ok': NOT (length(text) BETWEEN 8 AND 120),
+                                      'confidence': CASE WHEN confidence IS NULL OR isnan(confidence) THEN 'inf'::DOUBLE ELSE -confidence END,
+                                      'response_id': response_id, 'clause_index': clause_index}}, ?) AS best
+                FROM mentions WHERE list_contains(?, topic) GROUP BY topic
+            )
+            SELECT topic, {", ".join(f"quote.{c} AS {c}" for c in QUOTE_COLUMNS)}
+            FROM (SELECT topic, UNNEST(best) AS quote, UNNEST(range(len(best))) AS position FROM best)
+            ORDER BY topic, position""",
+        [*params, *filter_params, size, topics],
+    ).df()
+
+
+def unclaimed_clauses(con, scope: Scope, topics: list[str] | None, *, min_chars: int = 1, max_clauses: int | None = None,
+                      seed: int = 0) -> pd.DataFrame:
+    """``response_id`` and ``text`` of the clauses in ``scope`` with at least ``min_chars``
+    characters that carry none of ``topics`` (no topic at all when ``topics`` is None), in clause
+    order.  Above ``max_clauses`` a seeded sample: the rows ``DataFrame.sample(max_clauses,
+    random_state=seed)`` picks, drawn from the count so that only they are fetched."""
+    where, params = scope.where("r")
+    claimed = "len(coalesce(c.topics, [])) > 0" if topics is None else "list_has_any(coalesce(c.topics, []), ?)"
+    pool = (f"SELECT c.response_id, c.text, row_number() OVER (ORDER BY c.response_id, c.clause_index) - 1 AS position "
+            f"FROM clauses c JOIN responses r USING (response_id) WHERE {where} AND length(c.text) >= ? AND NOT {claimed}")
+    pool_params = [*params, min_chars] + ([] if topics is None else [list(topics)])
+    size = con.execute(f"SELECT count(*) FROM ({pool})", pool_params).fetchall()[0][0]
+    if max_clauses is None or size <= max_clauses:
+        return con.execute(f"SELECT response_id, text FROM ({pool}) ORDER BY position", pool_params).df()
+    positions = np.sort(np.random.RandomState(seed).choice(size, size=max_clauses, replace=False))
+    con.register("sampled_positions", pd.DataFrame({"position": positions}))
+    try:
+        return con.execute(f"SELECT response_id, text FROM ({pool}) JOIN sampled_positions USING (position) ORDER BY position",
+                           pool_params).df()
+    finally:
+        con.unregister("sampled_positions")
 
 
 def headline(con, settings: Settings, scope: Scope | None = None) -> dict:
@@ -460,33 +537,42 @@ class DriverAnalysis:
     n_clauses: int
 
 
-def segment_nps(con, scope: Scope, responses: pd.DataFrame) -> pd.DataFrame:
+SEGMENT_COLUMNS = ["segment", "value", "n", "nps", "ci_low", "ci_high", "small_n"]
+
+
+def segment_nps(con, scope: Scope) -> pd.DataFrame:
     """NPS per value of every segment column (``segment``, ``value``, NPS columns)."""
-    if responses.empty:
-        return pd.DataFrame(columns=["segment", "value", "n", "nps", "ci_low", "ci_high", "small_n"])
     where, params = scope.where("r")
-    segs = con.execute(
-        f"SELECT s.response_id, s.name, s.value FROM response_segments s JOIN responses r USING (response_id) WHERE {where}", params
-    ).df().merge(responses[["response_id", "nps"]], on="response_id")
+    counts = con.execute(
+        f"""SELECT s.name, s.value, count_if(r.nps >= 9) AS promoters, count_if(r.nps <= 6) AS detractors, count(*) AS n
+            FROM response_segments s JOIN responses r USING (response_id) WHERE {where}
+            GROUP BY s.name, s.value ORDER BY s.name, s.value""", params).fetchall()
     rows = []
-    for (name, value), group in segs.groupby(["name", "value"], sort=True):
-        summary = nps_summary(group["nps"].to_numpy())
-        rows.append({"segment": name, "value": value, **{k: summary[k] for k in ("n", "nps", "ci_low", "ci_high", "small_n")}})
-    return pd.DataFrame(rows, columns=["segment", "value", "n", "nps", "ci_low", "ci_high", "small_n"])
+    for name, value, promoters, detractors, n in counts:
+        summary = nps_from_counts(promoters, detractors, n)
+        rows.append({"segment": name, "value": value, **{k: summary[k] for k in SEGMENT_COLUMNS[2:]}})
+    return pd.DataFrame(rows, columns=SEGMENT_COLUMNS)
 
 
-def request_table(clauses: pd.DataFrame, responses: pd.DataFrame, topics: list[str]) -> pd.DataFrame:
-    """Requests (要望) ranked by topic: ``topic``, ``requests`` (clauses), ``responses``, ``quotes``."""
-    requested = clauses[clauses["request"].fillna(False).astype(bool)]
-    exploded = requested.explode("topics")
-    exploded["topics"] = exploded["topics"].fillna("(なし)")
-    rows = []
-    for topic, group in exploded.groupby("topics"):
-        if topic != "(なし)" and topic not in topics:
-            continue
-        quotes = representative_quotes(requested, responses, topic, None, limit=3) if topic != "(なし)" else pd.DataFrame()
-        rows.append({"topic": topic, "requests": len(group), "responses": group["response_id"].nunique(),
-                     "quotes": quotes[["response_id", "nps", "text"]].to_dict("records") if len(quotes) else []})
+NO_TOPIC = "(なし)"
+
+
+def request_table(con, scope: Scope, topics: list[str]) -> pd.DataFrame:
+    """Requests (要望) ranked by topic: ``topic`` (``(なし)`` for requests without one),
+    ``requests`` (clauses), ``responses``, ``quotes``."""
+    where, params = scope.where("r")
+    counts = con.execute(
+        f"""WITH requested AS (
+                SELECT c.response_id, UNNEST(CASE WHEN len(coalesce(c.topics, [])) = 0 THEN [?] ELSE c.topics END) AS topic
+                FROM clauses c JOIN responses r USING (response_id) WHERE {where} AND coalesce(c.request, FALSE)
+            )
+            SELECT coalesce(topic, ?) AS topic, count(*) AS requests, count(DISTINCT response_id) AS responses
+            FROM requested GROUP BY ALL ORDER BY topic""", [NO_TOPIC, *params, NO_TOPIC]).fetchall()
+    counts = [row for row in counts if row[0] == NO_TOPIC or row[0] in topics]
+    quotes = store_quotes(con, scope, [t for t, _, _ in counts if t != NO_TOPIC], None, limit=3, requests_only=True)
+    rows = [{"topic": topic, "requests": requests, "responses": responders,
+             "quotes": quotes[topic][["response_id", "nps", "text"]].to_dict("records") if topic in quotes else []}
+            for topic, requests, responders in counts]
     return pd.DataFrame(rows, columns=["topic", "requests", "responses", "quotes"]).sort_values("requests", ascending=False).reset_index(drop=True)
 
 
@@ -494,22 +580,21 @@ def analyse_scope(con, topics: list[str], scope: Scope | None = None, *, min_sup
                   seed: int = 0, freq: str = "week", timezone: str = "Asia/Tokyo") -> DriverAnalysis:
     """Run every driver analysis on the responses in ``scope``."""
     scope = scope or Scope()
-    responses, clauses = load_scope(con, scope, timezone)
-    indicators = indicator_matrix(responses, clauses, topics)
+    responses, indicators = load_indicators(con, scope, topics, timezone)
     scores = responses["nps"].to_numpy()
     result = driver_table(indicators, scores, min_support=min_support, n_boot=n_boot, seed=seed)
     stats_table = indicator_stats(indicators, scores) if len(responses) else pd.DataFrame()
     table = result.table.merge(stats_table, on=["indicator", "mentions"], how="left") if len(stats_table) else result.table
-    quotes = {}
-    for row in table.itertuples(index=False):
-        if row.mentions > 0:
-            quotes[row.indicator] = representative_quotes(clauses, responses, row.topic, row.polarity, limit=3)
+    mentioned = table[table["mentions"] > 0]
+    by_polarity = {polarity: store_quotes(con, scope, list(mentioned.loc[mentioned["polarity"] == polarity, "topic"]), polarity, limit=3)
+                   for polarity in POLARITIES}
+    quotes = {row.indicator: by_polarity[row.polarity][row.topic] for row in mentioned.itertuples(index=False)}
     trend, alerts = trends(responses, indicators, freq=freq) if len(responses) else (pd.DataFrame(), pd.DataFrame())
     return DriverAnalysis(
         overall=nps_summary(scores), drivers=table, r2=result.r2, indicator_stats=stats_table,
         priority=priority_matrix(result.table, indicators), trend=trend, alerts=alerts,
-        segments=segment_nps(con, scope, responses), quotes=quotes,
-        requests=request_table(clauses, responses, topics), n_clauses=len(clauses),
+        segments=segment_nps(con, scope), quotes=quotes,
+        requests=request_table(con, scope, topics), n_clauses=clause_count(con, scope),
     )
 
 

@@ -140,13 +140,13 @@ def model_versions(settings: Settings) -> dict:
 
 def finish_analysis(settings: Settings, run_id: str, *, report: bool = True) -> dict:
     """Drivers over the whole store (saved to ``driver_results``), the headline numbers and the
-    latest week's top complaints, and the HTML/Excel report when ``report`` is set.  Each table
-    reads the store once and the bootstrap runs once for report and store alike."""
+    latest week's top complaints, and the HTML/Excel report when ``report`` is set.  The bootstrap
+    runs once for report and store alike."""
     from vocpipe import drivers, queries
     from vocpipe.classify.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(settings.taxonomy_path)
-    with store.connect(settings.db_path) as con, drivers.cached_scopes():
+    with store.connect(settings.db_path) as con:
         if report:
             from vocpipe.report import build_report_data
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from vocpipe import drivers, store
 from vocpipe.classify.taxonomy import Taxonomy
-from vocpipe.drivers import Scope, load_scope
+from vocpipe.drivers import Scope
 
 
 def previous_scope(con, scope: Scope) -> Scope | None:
@@ -30,31 +30,42 @@ def previous_scope(con, scope: Scope) -> Scope | None:
     return Scope(str((since - length).date()), str(previous_until.date()), scope.segment, scope.timezone)
 
 
-def _mentions(responses: pd.DataFrame, clauses: pd.DataFrame, sentiment: str) -> pd.DataFrame:
-    polar = clauses if sentiment == "any" else clauses[clauses["sentiment"] == sentiment]
-    exploded = polar[["response_id", "topics"]].explode("topics").dropna().drop_duplicates()
-    return exploded.rename(columns={"topics": "topic"})
+def _mentions(con, scope: Scope, sentiment: str) -> pd.DataFrame:
+    """Per topic of the clauses in ``scope`` with ``sentiment`` (any with ``"any"``): ``topic``,
+    ``mentions`` (responses) and ``mean_nps`` (their mean 0-10 score), counted in DuckDB."""
+    where, params = scope.where("r")
+    polar = "" if sentiment == "any" else "WHERE c.sentiment = ?"
+    return con.execute(
+        f"""WITH scoped AS (SELECT response_id, nps FROM responses r WHERE {where}),
+            mentions AS (
+                SELECT DISTINCT response_id, topic
+                FROM (SELECT c.response_id, UNNEST(c.topics) AS topic FROM clauses c JOIN scoped USING (response_id) {polar})
+                WHERE topic IS NOT NULL
+            )
+            SELECT m.topic, count(*) AS mentions, avg(s.nps) AS mean_nps
+            FROM mentions m JOIN scoped s USING (response_id) GROUP BY m.topic ORDER BY m.topic""",
+        [*params, *([] if sentiment == "any" else [sentiment])],
+    ).df()
 
 
 def theme_table(con, taxonomy: Taxonomy, scope: Scope, *, sentiment: str = "negative", top: int = 10,
-                quotes: int = 2, timezone: str = "Asia/Tokyo") -> pd.DataFrame:
+                quotes: int = 2) -> pd.DataFrame:
     """Top themes in ``scope``: ``topic``, ``label``, ``mentions`` (responses), ``share``,
     ``previous_mentions``/``previous_share``/``change`` (share points vs the previous period of
     equal length), ``mean_nps`` (mean 0-10 score of mentioners) and ``quotes``."""
-    responses, clauses = load_scope(con, scope, timezone)
     columns = ["topic", "label", "mentions", "share", "previous_mentions", "previous_share", "change", "mean_nps", "quotes"]
-    if responses.empty:
+    n_responses = drivers.response_count(con, scope)
+    if n_responses == 0:
         return pd.DataFrame(columns=columns)
-    mentions = _mentions(responses, clauses, sentiment).merge(responses[["response_id", "nps"]], on="response_id")
-    mentions = mentions[mentions["topic"].isin(taxonomy.keys)]
-    table = mentions.groupby("topic").agg(mentions=("response_id", "nunique"), mean_nps=("nps", "mean")).reset_index()
-    table["share"] = table["mentions"] / len(responses)
+    table = _mentions(con, scope, sentiment)
+    table = table[table["topic"].isin(taxonomy.keys)].reset_index(drop=True)
+    table["share"] = table["mentions"] / n_responses
     prev = previous_scope(con, scope)
     if prev is not None:
-        prev_responses, prev_clauses = load_scope(con, prev, timezone)
-        prev_mentions = _mentions(prev_responses, prev_clauses, sentiment).groupby("topic")["response_id"].nunique()
+        prev_responses = drivers.response_count(con, prev)
+        prev_mentions = _mentions(con, prev, sentiment).set_index("topic")["mentions"]
         table["previous_mentions"] = table["topic"].map(prev_mentions).fillna(0).astype(int)
-        table["previous_share"] = table["previous_mentions"] / len(prev_responses) if len(prev_responses) else np.nan
+        table["previous_share"] = table["previous_mentions"] / prev_responses if prev_responses else np.nan
         table["change"] = table["share"] - table["previous_share"]
     else:
         table["previous_mentions"] = np.nan
@@ -63,18 +74,15 @@ def theme_table(con, taxonomy: Taxonomy, scope: Scope, *, sentiment: str = "nega
     table = table.sort_values(["mentions", "topic"], ascending=[False, True]).head(top).reset_index(drop=True)
     table["label"] = table["topic"].map(taxonomy.label)
     polarity = None if sentiment == "any" else sentiment
-    table["quotes"] = [
-        drivers.representative_quotes(clauses, responses, topic, polarity, limit=quotes)[["response_id", "nps", "text"]].to_dict("records")
-        for topic in table["topic"]
-    ]
+    chosen = drivers.store_quotes(con, scope, list(table["topic"]), polarity, limit=quotes)
+    table["quotes"] = [chosen[topic][["response_id", "nps", "text"]].to_dict("records") for topic in table["topic"]]
     return table[columns]
 
 
-def quote_table(con, topic: str, scope: Scope, *, sentiment: str = "any", limit: int = 10, timezone: str = "Asia/Tokyo") -> pd.DataFrame:
+def quote_table(con, topic: str, scope: Scope, *, sentiment: str = "any", limit: int = 10) -> pd.DataFrame:
     """Verbatim clauses for ``topic`` with their response id, score and full comment."""
-    responses, clauses = load_scope(con, scope, timezone)
     polarity = None if sentiment == "any" else sentiment
-    quotes = drivers.representative_quotes(clauses, responses, topic, polarity, limit=limit)
+    quotes = drivers.store_quotes(con, scope, [topic], polarity, limit=limit)[topic]
     comments = store.responses_by_id(con, quotes["response_id"].tolist())[["response_id", "comment"]]
     return quotes.merge(comments, on="response_id", how="left")
 
@@ -87,4 +95,4 @@ def recent_complaints(con, taxonomy: Taxonomy, *, days: int = 7, top: int = 5, t
         return pd.DataFrame(columns=["topic", "label", "mentions", "share", "change"])
     until = pd.Timestamp(latest).tz_convert(timezone).date()
     scope = Scope(str(until - timedelta(days=days - 1)), str(until), timezone=timezone)
-    return theme_table(con, taxonomy, scope, sentiment="negative", top=top, quotes=0, timezone=timezone)
+    return theme_table(con, taxonomy, scope, sentiment="negative", top=top, quotes=0)

@@ -76,14 +76,10 @@ def emerging_themes(con, scope=None, taxonomy=None, *, seed: int = 0, max_clause
     """Themes among the clauses in ``scope`` that carry no topic of ``taxonomy`` (topics outside
     it count as unclaimed).  Above ``max_clauses`` a seeded random sample is clustered: a theme
     big enough to matter shows up in 20,000 clauses, and NMF time stays flat at 1M responses."""
-    from vocpipe.drivers import Scope, load_scope
+    from vocpipe.drivers import Scope, unclaimed_clauses
 
-    responses, clauses = load_scope(con, scope or Scope())
-    if clauses.empty:
+    pool = unclaimed_clauses(con, scope or Scope(), taxonomy.keys if taxonomy is not None else None,
+                             min_chars=6, max_clauses=max_clauses, seed=seed)
+    if pool.empty:
         return pd.DataFrame(columns=COLUMNS)
-    known = set(taxonomy.keys) if taxonomy is not None else None
-    unclaimed = clauses["topics"].map(lambda ts: not [t for t in ts if known is None or t in known])
-    pool = clauses[unclaimed & (clauses["text"].str.len() >= 6)]
-    if len(pool) > max_clauses:
-        pool = pool.sample(n=max_clauses, random_state=seed).sort_index()
     return discover_themes(pool["text"].tolist(), pool["response_id"].tolist(), seed=seed, **kwargs)

@@ -188,13 +188,8 @@ def _emerging_themes(con, scope: Scope, taxonomy: Taxonomy) -> tuple[pd.DataFram
 
 
 def build_report_data(con, settings: Settings, scope: Scope | None = None, taxonomy: Taxonomy | None = None) -> ReportData:
-    """Compute every table of the report from an open store connection (each scope's responses
-    and clauses are read from the store once and shared by all tables)."""
-    with drivers.cached_scopes():
-        return _build_report_data(con, settings, scope, taxonomy)
-
-
-def _build_report_data(con, settings: Settings, scope: Scope | None, taxonomy: Taxonomy | None) -> ReportData:
+    """Compute every table of the report from an open store connection (the per-clause work
+    runs in DuckDB; only aggregates and quote candidates come back)."""
     from vocpipe.pipeline import model_versions
 
     scope = scope or Scope(timezone=settings.timezone)
@@ -214,7 +209,7 @@ def _build_report_data(con, settings: Settings, scope: Scope | None, taxonomy: T
     previous_scope = queries.previous_scope(con, scope)
     emerging, emerging_note = _emerging_themes(con, scope, taxonomy)
     first, last = _response_span(con, scope, settings.timezone)
-    themes = {sentiment: queries.theme_table(con, taxonomy, scope, sentiment=sentiment, top=10, quotes=3, timezone=settings.timezone)
+    themes = {sentiment: queries.theme_table(con, taxonomy, scope, sentiment=sentiment, top=10, quotes=3)
               for sentiment in ("negative", "positive")}
     return ReportData(
         generated_at=pd.Timestamp.now(tz=settings.timezone), scope_label=scope_label(scope),
