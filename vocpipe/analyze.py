@@ -41,6 +41,8 @@ class Models:
         sentiment_features = self.sentiment.pipeline.named_steps["features"]
         self.shared_features = self.topics.featurizer is not None and (
             sentiment_features.fingerprint() == self.topics.featurizer.fingerprint())
+        if self.shared_features:
+            self.topics.featurizer = sentiment_features  # one copy of the vocabularies per process
 
     @classmethod
     def load(cls, models_dir: Path, taxonomy: Taxonomy | None = None) -> "Models":
@@ -110,7 +112,30 @@ def _init_worker(models_dir: str, taxonomy_path: str | None) -> None:
 
 
 def _analyse_in_worker(comments: pd.DataFrame) -> pd.DataFrame:
-    return classify_clauses(explode_clauses(comments), _worker_models)
+    result = classify_clauses(explode_clauses(comments), _worker_models)
+    release_freed_memory()
+    return result
+
+
+def release_freed_memory() -> None:
+    """Hand memory freed by the last chunk back to the OS (glibc ``malloc_trim``).
+
+    Each chunk allocates and frees a few hundred MB of sparse matrices and strings; glibc keeps
+    freed blocks in its arenas, so without this a worker's resident size stays at its high-water
+    mark for the rest of a long run.  A no-op where glibc is not the allocator."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            import ctypes
+
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
 
 
 def _get_pool(workers: int, models_dir: Path, taxonomy_path: Path | None) -> ProcessPoolExecutor:
@@ -155,5 +180,6 @@ def analyse_comments(comments: pd.DataFrame, models: Models | None = None, *, mo
         slices = [comments.iloc[s] for s in np.array_split(np.arange(len(comments)), workers)]
         futures = [pool.submit(_analyse_in_worker, part) for part in slices[1:]]
         own = classify_clauses(explode_clauses(slices[0]), models)
+        release_freed_memory()
         return pd.concat([own, *[f.result() for f in futures]], ignore_index=True)
     return classify_clauses(explode_clauses(comments), models)
