@@ -11,6 +11,7 @@ process so its start-up is paid once.
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 from itertools import chain
 from concurrent.futures import ProcessPoolExecutor
@@ -123,19 +124,19 @@ def release_freed_memory() -> None:
     Each chunk allocates and frees a few hundred MB of sparse matrices and strings; glibc keeps
     freed blocks in its arenas, so without this a worker's resident size stays at its high-water
     mark for the rest of a long run.  A no-op where glibc is not the allocator."""
-    global _malloc_trim
-    if _malloc_trim is None:
-        try:
-            import ctypes
-
-            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
-        except (OSError, AttributeError):
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
-_malloc_trim = None
+@functools.cache
+def _malloc_trim():
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
 
 
 def _get_pool(workers: int, models_dir: Path, taxonomy_path: Path | None) -> ProcessPoolExecutor:

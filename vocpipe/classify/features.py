@@ -22,7 +22,6 @@ files never need pickle.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -45,16 +44,19 @@ def token_unigrams_bigrams(text: str) -> list[str]:
 
 
 NEG_MARK = "\x00"  # first character of a clause text handed to the char analyzer: negated clause
-_WHITESPACE = re.compile(r"\s\s+")
+
+
+@functools.lru_cache(maxsize=None)
+def _char_analyzer(ngram_range: tuple[int, int]):
+    """scikit-learn's own ``analyzer="char"`` (lowercased, whitespace runs folded)."""
+    return TfidfVectorizer(analyzer="char", ngram_range=ngram_range, lowercase=True).build_analyzer()
 
 
 def marked_char_ngrams(text: str, ngram_range=(1, 3)) -> list[str]:
-    """Character n-grams like scikit-learn's ``analyzer="char"`` (lowercased, whitespace runs
-    folded), each prefixed with ``¬`` when the text starts with :data:`NEG_MARK`."""
+    """Character n-grams exactly as scikit-learn's ``analyzer="char"``, each prefixed with ``¬``
+    when the text starts with :data:`NEG_MARK`."""
     negated = text.startswith(NEG_MARK)
-    text = _WHITESPACE.sub(" ", (text[1:] if negated else text).lower())
-    low, high = ngram_range
-    grams = [text[i : i + n] for n in range(low, high + 1) for i in range(len(text) - n + 1)]
+    grams = _char_analyzer(tuple(ngram_range))(text[1:] if negated else text)
     return ["¬" + g for g in grams] if negated else grams
 
 

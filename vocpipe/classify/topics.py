@@ -88,9 +88,7 @@ class TopicModel:
         columns = [sp.csr_matrix(b, dtype=np.float32) for b in blocks]
         if self.context_weight:
             codes = group_codes(groups, len(frame))
-            columns += [sp.csr_matrix(self.context_weight * comment_sums(b, codes)[codes], dtype=np.float32)
-                        if isinstance(b, np.ndarray) else self.context_weight * comment_sums(b, codes)[codes]
-                        for b in blocks]
+            columns += [self.context_weight * sp.csr_matrix(comment_sums(b, codes)[codes], dtype=np.float32) for b in blocks]
         return sp.hstack(columns, format="csr", dtype=np.float32)
 
     # -- training --------------------------------------------------------------------------

@@ -33,7 +33,6 @@ from vocpipe.classify.modelio import load_model, save_model
 from vocpipe.text.tokenize import NEG_SUFFIX, tokenize_batch
 
 MODEL_NAME = "word_vectors"
-_GINZA_VOCAB = "ja_ginza-{version}/vocab/"
 
 _M64 = 0xC6A4A7935BD1E995
 _MASK64 = (1 << 64) - 1
