@@ -69,7 +69,7 @@ def gb(n: int) -> str:
     return f"{n / 1e9:4.2f} GB = {n / 2**30:4.2f} GiB"
 
 
-def text_stage_ratio(comments: list[str], rounds: int = 3) -> tuple[float, float, float]:
+def text_stage_ratio(comments: list[str], rounds: int = 5) -> tuple[float, float, float]:
     """(raw parse s, text stage s, ratio) on one core for the same comments.
 
     The text stage is what an analysis worker runs before the models (vocpipe.analyze:

@@ -128,3 +128,17 @@ def test_each_thread_has_its_own_taggers_and_memo():
         other = pool.submit(lambda: (get_tagger(), module._key_memo(), tokenize_batch(["悪くない"]))).result()
     assert other[0] is not get_tagger() and other[1] is not module._key_memo()
     assert other[2] == tokenize_batch(["悪くない"]) == [["悪い_NEG"]]
+
+
+def test_tokenising_a_batch_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+
+    assert gc.isenabled()
+    tokenize_batch(["料理は美味しかったが、店員の態度が悪かった。"])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        tokenize_batch(["スタッフの対応が丁寧でした。"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

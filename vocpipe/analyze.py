@@ -25,6 +25,7 @@ from vocpipe.classify.sentiment import SentimentModel
 from vocpipe.classify.taxonomy import Taxonomy, load_taxonomy
 from vocpipe.classify.topics import TopicModel
 from vocpipe.store import CLAUSE_COLUMNS
+from vocpipe.text.gcpause import gc_paused
 from vocpipe.text.segment import clause_spans
 from vocpipe.text.tokenize import join_tokens, tokenize_batch
 
@@ -61,7 +62,8 @@ def explode_clauses(comments: pd.DataFrame) -> pd.DataFrame:
     comment before tokenisation.
     """
     texts = [comment or "" for comment in comments["comment"].tolist()]
-    spans = [clause_spans(text) for text in texts]
+    with gc_paused():
+        spans = [clause_spans(text) for text in texts]
     counts = np.fromiter(map(len, spans), dtype=np.int64, count=len(spans))
     total = int(counts.sum())
     flat = np.fromiter(chain.from_iterable(chain.from_iterable(spans)), dtype=np.int32, count=2 * total).reshape(total, 2)

@@ -43,6 +43,8 @@ from typing import NamedTuple
 
 import fugashi
 
+from vocpipe.text.gcpause import gc_paused
+
 NEG_SUFFIX = "_NEG"
 
 _CONTENT_POS = ("名詞", "動詞", "形容詞", "形状詞", "副詞", "接尾辞-形容詞的", "感動詞")
@@ -225,7 +227,8 @@ def tokenize_batch(texts: Iterable[str], *, content_only: bool = False) -> list[
     memo = _key_memo()
     memo.bound()
     parse = get_tagger().parse
-    return [_features(memo, parse(text), text, content_only) if text else [] for text in texts]
+    with gc_paused():
+        return [_features(memo, parse(text), text, content_only) if text else [] for text in texts]
 
 
 def tokenize(text: str) -> list[Token]:
