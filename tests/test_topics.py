@@ -116,3 +116,25 @@ def test_a_clause_reads_its_topic_from_the_rest_of_the_comment(model):
     alone = model.model_proba([clauses[1]])[0, model.model_topics.index("product_quality")]
     in_context = model.model_proba(clauses, groups=["r1", "r1"])[1, model.model_topics.index("product_quality")]
     assert in_context > alone
+
+
+def test_keyword_matrix_marks_the_topics_whose_seed_keywords_occur():
+    taxonomy = load_taxonomy(TAXONOMY)
+    texts = ["ポイントの有効期限が分からない", "ｱﾌﾟﾘにﾛｸﾞｲﾝできない", "いつもありがとう"]
+    matrix = taxonomy.keyword_matrix(texts)
+    for row, text in zip(matrix, texts):
+        assert [k for k, hit in zip(taxonomy.keys, row) if hit] == taxonomy.keyword_topics(text)
+    assert matrix[0, taxonomy.keys.index("rewards")] == 1 and not matrix[2].any()
+
+
+def test_keyword_features_keep_the_training_keywords_under_an_edited_taxonomy(model):
+    # The model's keyword columns were learnt with the shipped keywords; an analyst who edits the
+    # taxonomy (here: renames a label and drops a keyword) changes rules and labels, not what
+    # the trained columns mean.
+    data = load_taxonomy(TAXONOMY).to_dict()
+    data["topics"]["rewards"]["label"] = "ポイント"
+    data["topics"]["rewards"]["keywords"] = data["topics"]["rewards"]["keywords"][1:]
+    edited = model.with_taxonomy(taxonomy_from_dict(data))
+    assert edited.keyword_taxonomy is model.keyword_taxonomy is not None
+    text = ["ポイントが貯まりやすいのが嬉しい"]
+    assert (edited.model_proba(text) == model.model_proba(text)).all()

@@ -6,12 +6,15 @@
 * Topics with few or no labels (a topic a user just added to the taxonomy) are assigned by the
   taxonomy's seed keywords, so they work before anyone labels data.
 
-The design matrix of the logistic models has four blocks:
+The design matrix of the logistic models has these blocks:
 
 1. the clause's TF-IDF features (shared with the sentiment model, computed once per batch);
 2. the clause's mean pretrained word vector (:mod:`vocpipe.classify.wordvectors`), which lets
    unseen words count: 唐揚げ is near 料理 and 味 even if no label mentions it;
-3. + 4. the same two for the clause's whole comment (L2-normalised sum over the comment's
+3. which topics' seed keywords occur in the clause (one 0/1 column per topic of the taxonomy
+   the model was trained with, ``keyword_taxonomy``): the analyst's own vocabulary as a
+   feature, so a keyword seen in few labelled clauses still counts;
+4. the same blocks for the clause's whole comment (L2-normalised sum over the comment's
    clauses), weighted by ``context_weight``.  Annotators label 「開通後は快適です」 as network
    quality because the comment is about the line; the context blocks let the model see that.
    Clauses are grouped by ``groups`` (response id in the flow, comment id in training); without
@@ -48,7 +51,8 @@ class TopicModel:
 
     def __init__(self, taxonomy: Taxonomy, featurizer: ClauseFeaturizer | None, model_topics: list[str],
                  coef: np.ndarray, intercept: np.ndarray, thresholds: np.ndarray, version: str = "untracked",
-                 *, vectors: WordVectors | None = None, context_weight: float = 0.0):
+                 *, vectors: WordVectors | None = None, context_weight: float = 0.0,
+                 keyword_taxonomy: Taxonomy | None = None):
         self.taxonomy = taxonomy
         self.featurizer = featurizer
         self.model_topics = list(model_topics)
@@ -58,6 +62,7 @@ class TopicModel:
         self.version = version
         self.vectors = vectors
         self.context_weight = float(context_weight)
+        self.keyword_taxonomy = keyword_taxonomy
 
     @property
     def rule_topics(self) -> list[str]:
@@ -69,16 +74,19 @@ class TopicModel:
         keep = [i for i, t in enumerate(self.model_topics) if t in taxonomy.keys]
         return TopicModel(taxonomy, self.featurizer, [self.model_topics[i] for i in keep],
                           self.coef[keep], self.intercept[keep], self.thresholds[keep], self.version,
-                          vectors=self.vectors, context_weight=self.context_weight)
+                          vectors=self.vectors, context_weight=self.context_weight,
+                          keyword_taxonomy=self.keyword_taxonomy)
 
     # -- design matrix -----------------------------------------------------------------------
     def clause_blocks(self, frame: pd.DataFrame, features=None) -> list:
-        """The clause's own feature blocks: TF-IDF (sparse) and, with vectors, its mean word
-        vector (dense)."""
+        """The clause's own feature blocks: TF-IDF (sparse) and, when the model has them, its
+        mean word vector and its keyword hits (dense)."""
         features = self.featurizer.transform(frame) if features is None else features
         blocks = [sp.csr_matrix(features, dtype=np.float32)]
         if self.vectors is not None:
             blocks.append(self.vectors.mean_vectors(frame["tokens"].tolist()))
+        if self.keyword_taxonomy is not None:
+            blocks.append(self.keyword_taxonomy.keyword_matrix(frame["text"].tolist()))
         return blocks
 
     def design(self, frame: pd.DataFrame, features=None, groups=None):
@@ -95,11 +103,13 @@ class TopicModel:
     @classmethod
     def fit(cls, taxonomy: Taxonomy, texts, topic_lists: Sequence[Sequence[str]], dev_texts=None,
             dev_topic_lists=None, *, groups=None, dev_groups=None, vectors: WordVectors | None = None,
-            context_weight: float = 0.0, C: float = 8.0, min_examples: int = 15, seed: int = 0) -> "TopicModel":
+            context_weight: float = 0.0, keyword_features: bool = False, class_weight: str | None = "balanced",
+            C: float = 8.0, min_examples: int = 15, seed: int = 0) -> "TopicModel":
         frame = as_clause_frame(texts)
         featurizer = ClauseFeaturizer().fit(frame)
+        keyword_taxonomy = taxonomy if keyword_features else None
         shell = cls(taxonomy, featurizer, [], np.zeros((0, 0)), np.zeros(0), np.zeros(0),
-                    vectors=vectors, context_weight=context_weight)
+                    vectors=vectors, context_weight=context_weight, keyword_taxonomy=keyword_taxonomy)
         features = shell.design(frame, groups=groups)
         dev_features = shell.design(as_clause_frame(dev_texts), groups=dev_groups) if dev_texts is not None else None
         model_topics, coefs, intercepts, thresholds = [], [], [], []
@@ -107,7 +117,7 @@ class TopicModel:
             y = np.array([topic in ts for ts in topic_lists], dtype=int)
             if y.sum() < min_examples:
                 continue
-            clf = LogisticRegression(C=C, max_iter=2000, class_weight="balanced", random_state=seed).fit(features, y)
+            clf = LogisticRegression(C=C, max_iter=3000, class_weight=class_weight, random_state=seed).fit(features, y)
             threshold = 0.5
             if dev_features is not None:
                 y_dev = np.array([topic in ts for ts in dev_topic_lists], dtype=int)
@@ -121,7 +131,8 @@ class TopicModel:
             thresholds.append(threshold)
         return cls(taxonomy, featurizer, model_topics,
                    np.array(coefs, dtype=np.float32).reshape(len(model_topics), features.shape[1]),
-                   np.array(intercepts), np.array(thresholds), vectors=vectors, context_weight=context_weight)
+                   np.array(intercepts), np.array(thresholds), vectors=vectors, context_weight=context_weight,
+                   keyword_taxonomy=keyword_taxonomy)
 
     # -- prediction ------------------------------------------------------------------------
     def model_proba(self, X, *, features=None, groups=None) -> np.ndarray:
@@ -184,7 +195,8 @@ class TopicModel:
         meta = {"kind": "topics", "featurizer": meta, "model_topics": self.model_topics,
                 "taxonomy": self.taxonomy.to_dict(), "context_weight": self.context_weight,
                 "word_vectors": None if self.vectors is None else {
-                    "sha256": getattr(self.vectors, "sha256", None), "words": len(self.vectors.words), "dim": self.vectors.dim}}
+                    "sha256": getattr(self.vectors, "sha256", None), "words": len(self.vectors.words), "dim": self.vectors.dim},
+                "keyword_features": None if self.keyword_taxonomy is None else self.keyword_taxonomy.to_dict()}
         return meta, {**arrays, "topic_coef": self.coef, "topic_intercept": self.intercept,
                       "topic_thresholds": self.thresholds}
 
@@ -201,6 +213,8 @@ class TopicModel:
             taxonomy_from_dict(meta["taxonomy"], "model"), ClauseFeaturizer.from_state(meta["featurizer"], arrays),
             meta["model_topics"], arrays["topic_coef"], arrays["topic_intercept"], arrays["topic_thresholds"],
             card.get("version", "unknown"), vectors=vectors, context_weight=meta.get("context_weight", 0.0),
+            # The keywords the model was trained with, whatever taxonomy it is used with later.
+            keyword_taxonomy=taxonomy_from_dict(meta["keyword_features"], "model") if meta.get("keyword_features") else None,
         )
         return model.with_taxonomy(taxonomy) if taxonomy is not None else model
 
