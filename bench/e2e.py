@@ -73,7 +73,8 @@ def text_stage_ratio(comments: list[str], rounds: int = 5) -> tuple[float, float
     """(raw parse s, text stage s, ratio) on one core for the same comments.
 
     The text stage is what an analysis worker runs before the models (vocpipe.analyze:
-    ``explode_clauses`` then ``tokenize_batch`` of the clause texts).  Both sides are timed in CPU
+    ``explode_clauses``, then ``tokenize_joined`` of the clause texts: the token strings the
+    models read).  Both sides are timed in CPU
     seconds of this process (``time.process_time``), alternating, best of ``rounds``: on a
     machine shared with other jobs, wall time mostly measures how often this process waited for
     a core, and swung the ratio between 0.6x and 1.0x from one run to the next."""
@@ -81,11 +82,11 @@ def text_stage_ratio(comments: list[str], rounds: int = 5) -> tuple[float, float
     import pandas as pd
 
     from vocpipe.analyze import explode_clauses
-    from vocpipe.text.tokenize import tokenize_batch
+    from vocpipe.text.tokenize import tokenize_joined
 
     raw = fugashi.Tagger()
     frame = pd.DataFrame({"response_id": [str(i) for i in range(len(comments))], "comment": comments})
-    tokenize_batch(comments[:200])
+    tokenize_joined(comments[:200])
     best_raw = best_ours = float("inf")
     for _ in range(rounds):
         start = time.process_time()
@@ -93,7 +94,7 @@ def text_stage_ratio(comments: list[str], rounds: int = 5) -> tuple[float, float
             raw.parse(text)
         best_raw = min(best_raw, time.process_time() - start)
         start = time.process_time()
-        tokenize_batch(explode_clauses(frame)["text"].tolist())
+        tokenize_joined(explode_clauses(frame)["text"].tolist())
         best_ours = min(best_ours, time.process_time() - start)
     return best_raw, best_ours, best_raw / best_ours
 
@@ -149,11 +150,21 @@ def main() -> None:
         print(f"target 1M <= 300 s: {wall:.0f} s -> {'PASS' if wall <= 300 else 'FAIL'}; peak <= 2 GB (2e9 bytes): "
               f"RSS sum {'PASS' if sampler.peak <= 2e9 else 'FAIL'}, PSS sum {'PASS' if sampler.peak_pss <= 2e9 else 'FAIL'}")
 
-    # In a fresh process, like an analysis worker: timed in this one, after a 1M-row flow, the
-    # collector walks a heap of leftover objects and the same code read 0.77x instead of 0.86x.
+    # In fresh processes, like an analysis worker: timed in this one, after a 1M-row flow, the
+    # collector walks a heap of leftover objects.  Three processes, because the ratio moves by
+    # +-0.04 from one process to the next on the same comments (best of 5 inside each).
+    import statistics
     import subprocess
 
-    subprocess.run([sys.executable, __file__, "--text-stage", str(source)], check=True)
+    ratios = []
+    for _ in range(3):
+        out = subprocess.run([sys.executable, __file__, "--text-stage", str(source)], check=True,
+                             capture_output=True, text=True).stdout
+        print(out, end="")
+        ratios.append(float(out.rsplit("ratio ", 1)[1].split("x", 1)[0]))
+    median = statistics.median(ratios)
+    print(f"text stage vs raw fugashi, median of 3 processes: {median:.2f}x -> {'PASS' if median >= 0.8 else 'FAIL'} "
+          f"(target >= 0.8x; runs {', '.join(f'{r:.2f}' for r in ratios)})")
 
 
 def text_stage_main(source: Path) -> None:
@@ -164,7 +175,7 @@ def text_stage_main(source: Path) -> None:
     sample = pd.read_csv(source, usecols=["自由記述"], nrows=20000, dtype=str, keep_default_na=False)["自由記述"]
     raw, ours, ratio = text_stage_ratio([normalize_comment(c) for c in sample])
     print(f"text stage on 20,000 comments, one core, fresh process: raw fugashi parse {raw:.2f} s, split + tokenise "
-          f"{ours:.2f} s, ratio {ratio:.2f}x -> {'PASS' if ratio >= 0.8 else 'FAIL'} (target >= 0.8x)", flush=True)
+          f"{ours:.2f} s, ratio {ratio:.2f}x", flush=True)
 
 
 if __name__ == "__main__":

@@ -142,3 +142,11 @@ def test_tokenising_a_batch_leaves_the_garbage_collector_as_it_found_it():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_joined_tokens_are_the_joined_token_lists():
+    from vocpipe.text.tokenize import join_tokens, tokenize_joined
+
+    texts = ["料理は美味しくなかった", "スタッフの対応が丁寧でした。", "ｱﾌﾟﾘが使いずらい😡", "", "二度と使わない", "ｷﾞｶﾞ放題ﾌﾟﾗﾝ最高"]
+    assert tokenize_joined(texts) == join_tokens(tokenize_batch(texts))
+    assert tokenize_joined(texts) == tokenize_joined(texts)  # warm memo, same answer

@@ -27,7 +27,7 @@ from vocpipe.classify.topics import TopicModel
 from vocpipe.store import CLAUSE_COLUMNS
 from vocpipe.text.gcpause import gc_paused
 from vocpipe.text.segment import clause_spans
-from vocpipe.text.tokenize import join_tokens, tokenize_batch
+from vocpipe.text.tokenize import tokenize_joined
 
 
 @dataclass
@@ -80,7 +80,7 @@ def classify_clauses(clauses: pd.DataFrame, models: Models) -> pd.DataFrame:
     if clauses.empty:
         return clauses.reindex(columns=[*CLAUSE_COLUMNS, "topic_confidence"])
     frame = pd.DataFrame({"text": clauses["text"].to_numpy(),
-                          "tokens": join_tokens(tokenize_batch(clauses["text"].tolist()))})
+                          "tokens": tokenize_joined(clauses["text"].tolist())})
     groups = clauses["response_id"].to_numpy() if "response_id" in clauses.columns else None
     if models.shared_features:
         features = models.sentiment.features(frame)

@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from vocpipe.text.tokenize import NEG_SUFFIX, join_tokens, tokenize_batch
+from vocpipe.text.tokenize import NEG_SUFFIX, tokenize_joined
 
 
 def token_unigrams_bigrams(text: str) -> list[str]:
@@ -70,7 +70,7 @@ def as_clause_frame(X: Sequence[str] | pd.DataFrame) -> pd.DataFrame:
     if isinstance(X, pd.DataFrame) and "tokens" in X.columns:
         return X
     texts = list(X["text"]) if isinstance(X, pd.DataFrame) else [str(x) for x in X]
-    return pd.DataFrame({"text": texts, "tokens": join_tokens(tokenize_batch(texts))})
+    return pd.DataFrame({"text": texts, "tokens": tokenize_joined(texts)})
 
 
 class ClauseFeaturizer(TransformerMixin, BaseEstimator):

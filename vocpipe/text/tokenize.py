@@ -139,6 +139,7 @@ class _KeyMemo(dict):
         self.misses = 0
         self.negating: set[str] = set()
         self.stateful: set[str] = set()
+        self.joined = _JoinedTokens(self)
 
     def __missing__(self, key: str) -> tuple[int, str]:
         self.misses += 1
@@ -152,6 +153,7 @@ class _KeyMemo(dict):
             return entries
         for key, entry in zip(keys, entries):
             self[key] = entry
+            self.joined[key] = "" if entry[0] == _SKIP else entry[1] + " "
             if entry[0] == _NEGATION:
                 self.negating.add(key)
                 self.stateful.add(key)
@@ -165,6 +167,20 @@ class _KeyMemo(dict):
             self.clear()
             self.negating.clear()
             self.stateful.clear()
+            self.joined.clear()
+
+
+class _JoinedTokens(dict):
+    """Key line -> its token followed by a space ("" for punctuation and whitespace), for
+    :func:`tokenize_joined`; an unseen key answers "" and counts a miss on the memo."""
+
+    def __init__(self, memo: _KeyMemo) -> None:
+        super().__init__()
+        self.memo = memo
+
+    def __missing__(self, key: str) -> str:
+        self.memo.misses += 1
+        return ""
 
 
 def _key_memo() -> _KeyMemo:
@@ -229,6 +245,27 @@ def tokenize_batch(texts: Iterable[str], *, content_only: bool = False) -> list[
     parse = get_tagger().parse
     with gc_paused():
         return [_features(memo, parse(text), text, content_only) if text else [] for text in texts]
+
+
+def tokenize_joined(texts: Iterable[str]) -> list[str]:
+    """``join_tokens(tokenize_batch(texts))``, the space-joined token strings the models read,
+    built without a token list per text: a clause without negation is one ``str.join`` over
+    its memoised key lines, which is what every analysis worker runs on every clause."""
+    memo = _key_memo()
+    memo.bound()
+    parse = get_tagger().parse
+    with gc_paused():
+        return [_joined(memo, parse(text), text) if text else "" for text in texts]
+
+
+def _joined(memo: _KeyMemo, parsed: str, text: str) -> str:
+    keys = parsed.split("\n")
+    if memo.negating.isdisjoint(keys):
+        misses = memo.misses
+        joined = "".join(map(memo.joined.__getitem__, keys))
+        if memo.misses == misses:
+            return joined[:-1]  # the last token's trailing space
+    return " ".join(_features(memo, parsed, text, False))
 
 
 def tokenize(text: str) -> list[Token]:
