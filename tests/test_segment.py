@@ -138,3 +138,12 @@ def test_clause_table_has_one_row_per_clause_with_offsets():
         "text": ["接客は良いが、", "配送が遅い。", "特になし"]}
     assert {table[c].dtype.name for c in ("clause_index", "start_char", "end_char")} == {"int32"}
     assert explode_clauses(comments.iloc[1:2]).empty
+
+
+def test_a_missing_comment_has_no_clause_instead_of_crashing():
+    import pandas as pd
+
+    from vocpipe.analyze import explode_clauses
+
+    comments = pd.DataFrame({"response_id": ["R1", "R2", "R3"], "comment": [float("nan"), None, "店員さんが親切"]})
+    assert explode_clauses(comments)[["response_id", "text"]].to_dict("list") == {"response_id": ["R3"], "text": ["店員さんが親切"]}

@@ -57,11 +57,12 @@ class Models:
 def explode_clauses(comments: pd.DataFrame) -> pd.DataFrame:
     """One row per clause: ``response_id``, ``clause_index``, ``start_char``, ``end_char``, ``text``.
 
-    ``comments`` needs ``response_id`` and ``comment``.  An empty comment has no clause.  Built
+    ``comments`` needs ``response_id`` and ``comment``.  An empty or missing (None/NaN) comment
+    has no clause.  Built
     column-wise from the clause spans (no per-clause tuple or row), as this runs on every
     comment before tokenisation.
     """
-    texts = [comment or "" for comment in comments["comment"].tolist()]
+    texts = [comment if isinstance(comment, str) else "" for comment in comments["comment"].tolist()]
     with gc_paused():
         spans = [clause_spans(text) for text in texts]
     counts = np.fromiter(map(len, spans), dtype=np.int64, count=len(spans))
