@@ -10,7 +10,7 @@ Layout (``data/corpus/``):
   never regenerated, so the test split stays unseen by modelling choices;
 * ``second_pass.csv``: an independent relabelling of a random 10% of clauses, for agreement.
 
-Batches 2-8 (records with ``"batch": 2`` … ``8``) were written after the split was fixed and are
+Batches 2-9 (records with ``"batch": 2`` … ``9``) were written after the split was fixed and are
 training data only: their comments are appended to ``splits.csv`` as ``train`` (an exact twin of
 a dev comment takes its twin's split; twins of test comments were dropped), so the test split is
 unchanged.  The 70/15/15 shares are
