@@ -41,6 +41,7 @@ class TreeRssSampler(threading.Thread):
         self.peak = 0
         self.peak_pss = 0
         self.samples: list[tuple[float, int, int]] = []
+        self.per_process: dict[int, tuple[str, int, int]] = {}  # pid -> (role, peak RSS, peak USS)
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -53,6 +54,8 @@ class TreeRssSampler(threading.Thread):
                     info = proc.memory_full_info()
                     total += info.rss
                     total_pss += info.pss
+                    role, peak_rss, peak_uss = self.per_process.get(proc.pid) or (process_role(proc), 0, 0)
+                    self.per_process[proc.pid] = (role, max(peak_rss, info.rss), max(peak_uss, info.uss))
                 except psutil.Error:
                     pass
             self.peak = max(self.peak, total)
@@ -63,6 +66,18 @@ class TreeRssSampler(threading.Thread):
     def peak_between(self, start: float, end: float) -> tuple[int, int]:
         inside = [(rss, pss) for t, rss, pss in self.samples if start <= t <= end]
         return (max((r for r, _ in inside), default=0), max((p for _, p in inside), default=0))
+
+
+def process_role(proc) -> str:
+    """A short name for a process of the tree: this one, a pool worker, or multiprocessing's helpers."""
+
+    if proc.pid == os.getpid():
+        return "flow process"
+    command = " ".join(proc.cmdline())
+    for marker, role in (("forkserver", "forkserver"), ("resource_tracker", "resource tracker")):
+        if marker in command:
+            return role
+    return "pool worker" if "multiprocessing" in command or proc.ppid() != os.getpid() else command[:40]
 
 
 def gb(n: int) -> str:
@@ -146,6 +161,8 @@ def main() -> None:
         stage_start += seconds
     print(f"peak of the process tree: RSS sum {gb(sampler.peak)} (shared dictionary pages counted per process); "
           f"PSS sum {gb(sampler.peak_pss)} (physical memory)")
+    for pid, (role, peak_rss, peak_uss) in sorted(sampler.per_process.items()):
+        print(f"  process {pid:>7} {role:18s} peak RSS {peak_rss / 1e6:6.0f} MB   peak USS (not shared) {peak_uss / 1e6:6.0f} MB")
     if args.n >= 1_000_000:
         print(f"target 1M <= 300 s: {wall:.0f} s -> {'PASS' if wall <= 300 else 'FAIL'}; peak <= 2 GB (2e9 bytes): "
               f"RSS sum {'PASS' if sampler.peak <= 2e9 else 'FAIL'}, PSS sum {'PASS' if sampler.peak_pss <= 2e9 else 'FAIL'}")

@@ -34,8 +34,8 @@ def library_run(source: Path, settings) -> None:
     run_id = uuid.uuid4().hex[:12]
     pipeline.begin_run(settings, run_id, "bench", str(source))
     pipeline.load_source(source, settings, run_id)
-    for ids in pipeline.pending_chunks(settings, False):
-        chunk = pipeline.fetch_chunk(settings, ids)
+    for bounds in pipeline.pending_chunks(settings, False):
+        chunk = pipeline.fetch_chunk(settings, bounds)
         clauses = pipeline.analyse_chunk(chunk, settings, settings.effective_workers())
         pipeline.write_clauses(clauses, chunk, settings)
     pipeline.finish_analysis(settings, run_id, report=False)

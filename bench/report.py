@@ -37,8 +37,8 @@ def main() -> None:
     run_id = uuid.uuid4().hex[:12]
     start = time.perf_counter()
     pipeline.load_source(source, settings, run_id)
-    for ids in pipeline.pending_chunks(settings, False):
-        chunk = pipeline.fetch_chunk(settings, ids)
+    for bounds in pipeline.pending_chunks(settings, False):
+        chunk = pipeline.fetch_chunk(settings, bounds)
         pipeline.write_clauses(pipeline.analyse_chunk(chunk, settings, settings.effective_workers()), chunk, settings)
     print(f"# report bench: {args.n:,} responses ({cpu_info()}); store built in {time.perf_counter() - start:.1f} s")
     start = time.perf_counter()

@@ -63,7 +63,7 @@ def main() -> None:
     rows.append(("fugashi Tagger.parse (raw)", raw_time))
     from vocpipe.text import tokenize as vocpipe_tokenize
 
-    vocpipe_tokenize._local.memo = vocpipe_tokenize._KeyMemo()
+    vocpipe_tokenize._memo = vocpipe_tokenize._KeyMemo()
     rows.append(("vocpipe tokenize_batch (cold memo)", best_of(lambda: tokenize_batch(sentences), repeats=1)))
     ours = best_of(lambda: tokenize_batch(sentences))
     rows.append(("vocpipe tokenize_batch", ours))

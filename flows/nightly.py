@@ -17,7 +17,6 @@ apply_prefect_defaults()
 
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.utilities.annotations import quote  # noqa: E402
 
 from vocpipe import pipeline  # noqa: E402
 from vocpipe.config import Settings, load_settings  # noqa: E402
@@ -56,8 +55,8 @@ def pending_chunks(settings: Settings, full: bool) -> list:
 
 
 @task(name="fetch-chunk", **IO_TASK)
-def fetch_chunk(settings: Settings, ids):
-    return pipeline.fetch_chunk(settings, ids)
+def fetch_chunk(settings: Settings, chunk: pipeline.Chunk, full: bool):
+    return pipeline.fetch_chunk(settings, chunk, full)
 
 
 @task(name="analyse-chunk", cache_policy=NO_CACHE)
@@ -87,15 +86,15 @@ def ingest_source(source: str, settings: Settings, run_id: str, encoding: str | 
 def analyse_pending(settings: Settings, full: bool, distributed: bool) -> tuple[int, int]:
     """Analyse every pending response chunk by chunk; returns (responses, clauses written).
 
-    Chunks are lists of ids; each chunk's comments are fetched when it is analysed, so memory
+    Chunks are id ranges; each chunk's comments are fetched when it is analysed, so memory
     does not grow with the number of pending responses.  Called inside a flow (it runs tasks).
     """
     workers = 1 if distributed else settings.effective_workers()
     window = 2 * settings.effective_workers() if distributed else 1
     processed = clauses_written = 0
     in_flight = []
-    for ids in pending_chunks(settings, full):
-        comments = fetch_chunk(settings, quote(ids))
+    for chunk in pending_chunks(settings, full):
+        comments = fetch_chunk(settings, chunk, full)
         processed += len(comments)
         in_flight.append((analyse_chunk.submit(comments, settings, workers), comments))
         if len(in_flight) >= window:

@@ -81,3 +81,25 @@ def test_loading_a_file_in_blocks_gives_the_same_store_as_one_block(tmp_path, su
         assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == 5
         assert con.execute("SELECT comment FROM responses WHERE response_id = 'A0'").fetchone()[0] == "最新"
         assert con.execute("SELECT source_row FROM quarantine").fetchall() == [(2,)]
+
+
+def test_pending_responses_are_cut_into_id_ranges_that_cover_each_one_once(tmp_path, survey_csv):
+    db = tmp_path / "v.duckdb"
+    rows = [[f"A{i:02d}", "2026/11/24", "8", f"接客が丁寧でした{i}", "店舗"] for i in range(7)]
+    load_into(db, survey_csv(rows))
+    with store.connect(db) as con:
+        ranges = store.pending_ranges(con, 3)
+        fetched = [store.pending_between(con, first, last)["response_id"].tolist() for first, last, _ in ranges]
+    assert ranges == [("A00", "A02", 3), ("A03", "A05", 3), ("A06", "A06", 1)]
+    assert sum(fetched, []) == [f"A{i:02d}" for i in range(7)]
+
+
+def test_a_range_fetches_only_responses_still_pending_unless_full(tmp_path, survey_csv):
+    db = tmp_path / "v.duckdb"
+    load_into(db, survey_csv([["A1", "2026/11/24", "3", "遅い", "Web"], ["A2", "2026/11/24", "9", "早い", "Web"]]))
+    with store.connect(db) as con:
+        first = pending(con).iloc[:1]
+        store.replace_clauses(con, pd.DataFrame(columns=store.CLAUSE_COLUMNS), first)
+        assert store.pending_between(con, "A1", "A2")["response_id"].tolist() == ["A2"]
+        assert store.pending_between(con, "A1", "A2", full=True)["response_id"].tolist() == ["A1", "A2"]
+        assert store.pending_ranges(con, 10) == [("A2", "A2", 1)]

@@ -41,7 +41,7 @@ def test_tokens_expose_surface_lemma_and_pos():
     assert (first.surface, first.lemma, first.pos) == ("美味しく", "美味しい", "形容詞-一般")
 
 
-def test_one_tagger_per_thread():
+def test_one_tagger_per_process():
     assert get_tagger() is get_tagger()
 
 
@@ -91,8 +91,7 @@ def test_batch_tokens_equal_the_plain_parse_tokens_on_every_corpus_clause(corpus
                                                                           monkeypatch):
     from vocpipe.text import tokenize as module
 
-    module._key_memo()
-    monkeypatch.setattr(module._local, "memo", module._KeyMemo())  # first sight of every key
+    monkeypatch.setattr(module, "_memo", module._KeyMemo())  # first sight of every key
     expected = _plain_tokens(corpus_entries, content_only)
     assert tokenize_batch(corpus_texts, content_only=content_only) == expected  # learning
     assert tokenize_batch(corpus_texts, content_only=content_only) == expected  # from the memo
@@ -103,8 +102,7 @@ def test_a_full_memo_is_emptied_between_batches_and_relearnt(corpus_texts, corpu
 
     memo = module._KeyMemo()
     memo.limit = 50
-    module._key_memo()
-    monkeypatch.setattr(module._local, "memo", memo)
+    monkeypatch.setattr(module, "_memo", memo)
     texts = corpus_texts[:300]
     expected = _plain_tokens(corpus_entries[:300], False)
     assert tokenize_batch(texts) == expected
@@ -119,15 +117,26 @@ def test_tagger_prints_one_key_line_per_token():
         ["料理", "0"], ["が", "0"], ["美味しかっ", "0"], ["た", "0"], ["。", "0"], ["ｱﾌﾟﾘ", "1"]]
 
 
-def test_each_thread_has_its_own_taggers_and_memo():
+def test_threads_share_the_process_taggers_and_memo():
+    """Prefect runs tasks on a pool of threads; each must not map MeCab's dictionary again."""
     from concurrent.futures import ThreadPoolExecutor
 
     from vocpipe.text import tokenize as module
 
     with ThreadPoolExecutor(1) as pool:
         other = pool.submit(lambda: (get_tagger(), module._key_memo(), tokenize_batch(["悪くない"]))).result()
-    assert other[0] is not get_tagger() and other[1] is not module._key_memo()
+    assert other[0] is get_tagger() and other[1] is module._key_memo()
     assert other[2] == tokenize_batch(["悪くない"]) == [["悪い_NEG"]]
+
+
+def test_threads_tokenising_at_once_get_the_same_tokens_as_one_thread():
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = ["料理は美味しくなかった", "店員さんの対応が良かったです", "アプリが使いにくい", "二度と行かない"] * 50
+    expected = tokenize_batch(texts)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(tokenize_batch, [texts] * 8))
+    assert all(result == expected for result in results)
 
 
 def test_tokenising_a_batch_leaves_the_garbage_collector_as_it_found_it():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from vocpipe.classify.topics import TopicModel
-from vocpipe.classify.wordvectors import WordVectors, murmurhash64a
+from vocpipe.classify.wordvectors import WordVectors, murmurhash64a, string_keys
 from vocpipe.config import REPO_ROOT
 from vocpipe.errors import ModelError
 from vocpipe.text.tokenize import join_tokens, tokenize_batch
@@ -60,3 +60,16 @@ def test_topic_model_refuses_vectors_it_was_not_trained_with(tmp_path):
     fake.save(tmp_path)
     with pytest.raises(ModelError, match="別の単語ベクトル"):
         TopicModel.load(tmp_path)
+
+
+def test_strings_that_python_hashes_alike_get_different_keys():
+    # CPython hashes stored bytes: 'AX' (1 byte per char) and '塁' (U+5841, 2 bytes) collide.
+    assert hash("AX") == hash("塁")
+    assert len(set(string_keys(["AX", "塁", "前", "まえ"]).tolist())) == 4
+
+
+def test_a_word_finds_its_own_vector_even_beside_a_colliding_word():
+    table = WordVectors(["AX", "塁"], np.array([0, 1]), np.eye(2, 300, dtype=np.float32))
+    means = table.mean_vectors(["塁", "AX", "塁 AX"])
+    assert means[:, :2] == pytest.approx(np.array([[0.0, 1.0], [1.0, 0.0], [2 ** -0.5, 2 ** -0.5]]))
+    assert not table.mean_vectors(["未知語"]).any()

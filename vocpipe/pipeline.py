@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -85,18 +86,27 @@ def end_run(settings: Settings, run_id: str, status: str, summary: dict) -> None
         store.finish_run(con, run_id, status, **{k: v for k, v in summary.items() if k in keys})
 
 
-def pending_chunks(settings: Settings, full: bool) -> list[list[str]]:
-    """Ids of the responses to analyse, cut into chunks of ``settings.chunk_size``."""
-    with store.connect(settings.db_path) as con:
-        ids = store.pending_ids(con, full=full)
-    size = max(1, settings.chunk_size)
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
+class Chunk(NamedTuple):
+    """A run of pending responses by id range: what the flow keeps per chunk until it is fetched."""
+
+    first_id: str
+    last_id: str
+    size: int
 
 
-def fetch_chunk(settings: Settings, ids: list[str]) -> pd.DataFrame:
-    """``response_id``, ``comment``, ``content_hash`` of the given responses."""
+def pending_chunks(settings: Settings, full: bool) -> list[Chunk]:
+    """The responses to analyse (all with ``full``), cut into chunks of ``settings.chunk_size``."""
     with store.connect(settings.db_path) as con:
-        return store.responses_by_id(con, ids)
+        return [Chunk(*bounds) for bounds in store.pending_ranges(con, settings.chunk_size, full=full)]
+
+
+def fetch_chunk(settings: Settings, chunk: Chunk, full: bool = False) -> pd.DataFrame:
+    """``response_id``, ``comment``, ``content_hash`` of the chunk's pending responses.
+
+    Responses of the range analysed since the chunks were cut are no longer pending and are not
+    fetched again; with ``full`` every response of the range is."""
+    with store.connect(settings.db_path) as con:
+        return store.pending_between(con, chunk.first_id, chunk.last_id, full=full)
 
 
 @lru_cache(maxsize=4)

@@ -212,10 +212,34 @@ def mark_for_reprocessing(con: duckdb.DuckDBPyConnection, where: str, params: li
     return int(marked)
 
 
+PENDING = "(processed_hash IS NULL OR processed_hash <> content_hash)"
+
+
 def pending_ids(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> list[str]:
     """Ids of responses whose clauses are missing or stale (all ids with ``full``)."""
-    where = "" if full else "WHERE processed_hash IS NULL OR processed_hash <> content_hash"
+    where = "" if full else f"WHERE {PENDING}"
     return [row[0] for row in con.execute(f"SELECT response_id FROM responses {where} ORDER BY response_id").fetchall()]
+
+
+def pending_ranges(con: duckdb.DuckDBPyConnection, chunk_size: int, *, full: bool = False) -> list[tuple[str, str, int]]:
+    """(first id, last id, count) of each run of ``chunk_size`` pending responses in id order.
+
+    Why bounds and not the ids: the flow holds its work list for the whole analysis, and a
+    million ids as Python strings are ~65 MB of it."""
+    where = "" if full else f"WHERE {PENDING}"
+    return [tuple(row) for row in con.execute(
+        f"""SELECT min(response_id), max(response_id), count(*) FROM (
+                SELECT response_id, (row_number() OVER (ORDER BY response_id) - 1) // ? AS chunk
+                FROM responses {where}) GROUP BY chunk ORDER BY chunk""", [max(1, int(chunk_size))]).fetchall()]
+
+
+def pending_between(con: duckdb.DuckDBPyConnection, first_id: str, last_id: str, *, full: bool = False) -> pd.DataFrame:
+    """``response_id``, ``comment``, ``content_hash`` of the pending responses (all with ``full``)
+    whose ids lie in [``first_id``, ``last_id``], in id order."""
+    where = "" if full else f"AND {PENDING}"
+    return con.execute(
+        f"SELECT response_id, comment, content_hash FROM responses WHERE response_id BETWEEN ? AND ? {where} "
+        "ORDER BY response_id", [first_id, last_id]).df()
 
 
 def responses_by_id(con: duckdb.DuckDBPyConnection, ids: list[str]) -> pd.DataFrame:

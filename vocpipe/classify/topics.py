@@ -195,7 +195,7 @@ class TopicModel:
         meta = {"kind": "topics", "featurizer": meta, "model_topics": self.model_topics,
                 "taxonomy": self.taxonomy.to_dict(), "context_weight": self.context_weight,
                 "word_vectors": None if self.vectors is None else {
-                    "sha256": getattr(self.vectors, "sha256", None), "words": len(self.vectors.words), "dim": self.vectors.dim},
+                    "sha256": getattr(self.vectors, "sha256", None), "words": self.vectors.n_words, "dim": self.vectors.dim},
                 "keyword_features": None if self.keyword_taxonomy is None else self.keyword_taxonomy.to_dict()}
         return meta, {**arrays, "topic_coef": self.coef, "topic_intercept": self.intercept,
                       "topic_thresholds": self.thresholds}

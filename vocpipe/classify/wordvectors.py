@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from vocpipe.classify.modelio import load_model, save_model
@@ -55,42 +54,70 @@ def murmurhash64a(data: bytes, seed: int = 1) -> int:
     return h ^ (h >> 47)
 
 
+_LENGTH_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def string_keys(strings: Sequence[str]) -> np.ndarray:
+    """A 64-bit key per string: Python's own ``hash`` (cached on each str, so nearly free for
+    tokens) mixed with the length.  Why the length: CPython hashes a string's stored bytes, and
+    a 1-byte-per-character string can store the same bytes as a shorter 2-byte one ('AX' and
+    '塁' share a hash); 91 of the 228k shipped words collided that way.  Keys only compare within
+    one process (``hash`` is salted per process), which is how they are used."""
+    hashes = np.fromiter(map(hash, strings), dtype=np.int64, count=len(strings)).view(np.uint64)
+    lengths = np.fromiter(map(len, strings), dtype=np.uint64, count=len(strings))
+    return hashes ^ (lengths * _LENGTH_MIX)
+
+
 class WordVectors:
     """Token string -> vector lookup; many words may share one row (GiNZA's pruning)."""
 
-    def __init__(self, words: Sequence[str], rows: np.ndarray, matrix: np.ndarray, source: dict | None = None):
-        self.words = list(words)
-        self.rows = np.asarray(rows, dtype=np.int32)
-        self.matrix = np.asarray(matrix, dtype=np.float32)
+    def __init__(self, words: Sequence[str], rows: np.ndarray, matrix: np.ndarray, source: dict | None = None,
+                 *, keep_words: bool = True):
+        """``keep_words=False`` (how the runtime loads the table) keeps only the words' hashes:
+        the 228k strings and a hash index over them cost ~40 MB in every analysis process."""
+        self.words = list(words) if keep_words else None
+        self.rows = np.asarray(rows, dtype=np.int32) if keep_words else None
+        self.n_words = len(words)
         self.source = dict(source or {})
-        # A plain object index (not Arrow-backed strings, which convert on every lookup), with
-        # its hash table built once here.
-        self._index = pd.Index(np.array(self.words, dtype=object), dtype=object)
-        self._index.get_indexer([""])
+        # float16 as shipped (half the memory); the rows a batch uses are widened to float32.
+        self.matrix = np.asarray(matrix, dtype=np.float16)
+        # Lookup by a 64-bit key per string (see string_keys), sorted for np.searchsorted.  A token
+        # that is not in the table finds a word with the same key with probability ~1e-14; of
+        # words sharing a key (~1e-9 per table) the first wins.
+        keys = string_keys(words)
+        order = np.argsort(keys, kind="stable")
+        keys, first = np.unique(keys[order], return_index=True)
+        self._keys = keys
+        self._key_rows = np.asarray(rows, dtype=np.int32)[order][first]
 
     @property
     def dim(self) -> int:
         return int(self.matrix.shape[1])
 
     def _lookup(self, token_strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(clause index, vector row) of every known token of the batch, in one index call."""
+        """(clause index, vector row) of every known token of the batch."""
         counts = np.fromiter((s.count(" ") + 1 if s else 0 for s in token_strings), dtype=np.int64, count=len(token_strings))
         tokens = " ".join(s for s in token_strings if s).replace(NEG_SUFFIX, "").split(" ") if counts.any() else []
-        found = self._index.get_indexer(np.array(tokens, dtype=object)) if tokens else np.zeros(0, dtype=np.int64)
         owner = np.repeat(np.arange(len(token_strings)), counts)
-        known = found >= 0
-        return owner[known], self.rows[found[known]]
+        if not tokens or not len(self._keys):
+            return owner[:0], np.zeros(0, dtype=np.int32)
+        wanted = string_keys(tokens)
+        position = np.minimum(np.searchsorted(self._keys, wanted), len(self._keys) - 1)
+        known = self._keys[position] == wanted
+        return owner[known], self._key_rows[position[known]]
 
     def mean_vectors(self, token_strings: Sequence[str]) -> np.ndarray:
         """(n, dim) float32: L2-normalised mean vector of each token string; zeros if none known.
 
-        Vectorised: all tokens of the batch are looked up in one hash-index call and summed by
-        one sparse x dense product (a per-token Python loop cost as much as the TF-IDF)."""
+        Vectorised: all tokens of the batch are looked up in one call and summed by one sparse x
+        dense product over the vector rows the batch uses (a per-token Python loop cost as much
+        as the TF-IDF)."""
         token_strings = list(token_strings)
         owner, rows = self._lookup(token_strings)
-        membership = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (owner, rows)),
-                                   shape=(len(token_strings), len(self.matrix)))
-        sums = np.asarray(membership @ self.matrix, dtype=np.float32)
+        used, columns = np.unique(rows, return_inverse=True)
+        membership = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (owner, columns.reshape(-1))),
+                                   shape=(len(token_strings), len(used)))
+        sums = np.asarray(membership @ self.matrix[used].astype(np.float32), dtype=np.float32).reshape(len(token_strings), self.dim)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         return np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
 
@@ -102,8 +129,10 @@ class WordVectors:
 
     # -- persistence ------------------------------------------------------------------------
     def save(self, models_dir: Path) -> Path:
+        if self.words is None:
+            raise ValueError("word vectors loaded with keep_words=False cannot be saved")
         meta = {"kind": MODEL_NAME, "words": self.words, "source": self.source}
-        arrays = {"rows": self.rows, "matrix": self.matrix.astype(np.float16)}
+        arrays = {"rows": self.rows, "matrix": self.matrix}
         card = {"name": MODEL_NAME, "words": len(self.words), "vectors": int(len(self.matrix)), "dim": self.dim,
                 "source": self.source}
         markdown = "\n".join([
@@ -119,7 +148,7 @@ class WordVectors:
     @classmethod
     def load(cls, models_dir: Path) -> "WordVectors":
         meta, arrays, card = load_model(Path(models_dir), MODEL_NAME)
-        vectors = cls(meta["words"], arrays["rows"], arrays["matrix"], meta.get("source"))
+        vectors = cls(meta["words"], arrays["rows"], arrays["matrix"], meta.get("source"), keep_words=False)
         vectors.sha256 = card["files"][f"{MODEL_NAME}.npz"]
         return vectors
 

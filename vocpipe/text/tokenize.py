@@ -1,8 +1,10 @@
 """Tokenisation with fugashi + unidic-lite, built for batches.
 
-One MeCab ``Tagger`` per process and thread (creating one costs ~50 ms and ~50 MB), plus a
-second one (~10 MB: the dictionary is memory-mapped and shared) for words seen for the first
-time.  The batch API reads MeCab's raw text output (``Tagger.parse``) instead of building a
+One MeCab ``Tagger`` per process, plus a second one for words seen for the first time, shared
+by all threads under one lock.  Why not one per thread: fugashi never releases the GIL, so
+threads gain nothing from their own Taggers, and each Tagger maps the ~260 MB dictionary
+again; Prefect runs submitted tasks on a pool of threads, and with a Tagger pair per thread the
+flow process held four to six mappings (RSS counts every one) and one key memo per thread.  The batch API reads MeCab's raw text output (``Tagger.parse``) instead of building a
 Python ``Node`` object per token, and asks MeCab for a short *key* per token instead of its
 features (the ``vocpipe_key`` format in ``vocpipe/text/mecabrc``: surface, known/unknown, left
 and right context ids, word cost).  Formatting each token's features is about a third of a
@@ -71,30 +73,34 @@ class Token(NamedTuple):
     pos: str
 
 
-_local = threading.local()
-
 # MeCab resource file with vocpipe's two output formats (key per token; surface, lemma, POS).
 MECABRC = Path(__file__).with_name("mecabrc")
 
+# The Taggers and the key memo are used by one thread at a time (see module docstring).
+_lock = threading.RLock()
+_taggers: dict[str, fugashi.Tagger] = {}
+
+
+def _tagger(output_format: str) -> fugashi.Tagger:
+    tagger = _taggers.get(output_format)
+    if tagger is None:
+        with _lock:
+            tagger = _taggers.get(output_format) or fugashi.Tagger(f'-r "{MECABRC}" -O {output_format}')
+            _taggers[output_format] = tagger
+    return tagger
+
 
 def get_tagger() -> fugashi.Tagger:
-    """The process's (thread's) single Tagger, created on first use.  Its ``parse`` prints one
-    key line per token (see module docstring); calling it gives fugashi nodes as usual."""
-    tagger = getattr(_local, "tagger", None)
-    if tagger is None:
-        tagger = fugashi.Tagger(f'-r "{MECABRC}" -O vocpipe_key')
-        _local.tagger = tagger
-    return tagger
+    """The process's Tagger, created on first use.  Its ``parse`` prints one key line per token
+    (see module docstring); calling it gives fugashi nodes as usual.  A thread that uses it
+    directly holds ``_lock`` while it does (MeCab's nodes live until the next parse)."""
+    return _tagger("vocpipe_key")
 
 
 def _feature_tagger() -> fugashi.Tagger:
     """The Tagger that prints surface, lemma and POS per token; used only for texts with a key
-    not seen before (a second Tagger shares the memory-mapped dictionary: ~10 MB)."""
-    tagger = getattr(_local, "feature_tagger", None)
-    if tagger is None:
-        tagger = fugashi.Tagger(f'-r "{MECABRC}" -O vocpipe_features')
-        _local.feature_tagger = tagger
-    return tagger
+    not seen before (it maps the same dictionary again, but touches few of its pages)."""
+    return _tagger("vocpipe_features")
 
 
 def _classify_line(line: str) -> tuple[int, str]:
@@ -129,8 +135,9 @@ class _KeyMemo(dict):
     lookup of an unseen key answers ``_UNSEEN`` and counts a miss; :meth:`learn` fills the memo
     for a text.  :meth:`bound` empties all three together once ``limit`` keys are held.
 
-    One per thread, like the Taggers: the fast path relies on the sets covering every key of the
-    memo, which another thread learning or emptying it at the same moment could break."""
+    One per process, used under ``_lock`` like the Taggers: the fast path relies on the sets
+    covering every key of the memo, which another thread learning or emptying it at the same
+    moment could break."""
 
     limit = 500_000
 
@@ -183,12 +190,15 @@ class _JoinedTokens(dict):
         return ""
 
 
+_memo: _KeyMemo | None = None
+
+
 def _key_memo() -> _KeyMemo:
-    """The thread's key memo."""
-    memo = getattr(_local, "memo", None)
-    if memo is None:
-        memo = _local.memo = _KeyMemo()
-    return memo
+    """The process's key memo (call with ``_lock`` held)."""
+    global _memo
+    if _memo is None:
+        _memo = _KeyMemo()
+    return _memo
 
 
 def _features(memo: _KeyMemo, parsed: str, text: str, content_only: bool) -> list[str]:
@@ -240,10 +250,10 @@ def _tokens(entries: Iterable[tuple[int, str]], content_only: bool) -> list[str]
 def tokenize_batch(texts: Iterable[str], *, content_only: bool = False) -> list[list[str]]:
     """Feature tokens for each text (see module docstring); one MeCab call per text (two for a
     text with a token not seen before)."""
-    memo = _key_memo()
-    memo.bound()
-    parse = get_tagger().parse
-    with gc_paused():
+    with _lock, gc_paused():
+        memo = _key_memo()
+        memo.bound()
+        parse = get_tagger().parse
         return [_features(memo, parse(text), text, content_only) if text else [] for text in texts]
 
 
@@ -251,10 +261,10 @@ def tokenize_joined(texts: Iterable[str]) -> list[str]:
     """``join_tokens(tokenize_batch(texts))``, the space-joined token strings the models read,
     built without a token list per text: a clause without negation is one ``str.join`` over
     its memoised key lines, which is what every analysis worker runs on every clause."""
-    memo = _key_memo()
-    memo.bound()
-    parse = get_tagger().parse
-    with gc_paused():
+    with _lock, gc_paused():
+        memo = _key_memo()
+        memo.bound()
+        parse = get_tagger().parse
         return [_joined(memo, parse(text), text) if text else "" for text in texts]
 
 
@@ -271,10 +281,11 @@ def _joined(memo: _KeyMemo, parsed: str, text: str) -> str:
 def tokenize(text: str) -> list[Token]:
     """Morphemes of ``text`` with surface, lemma and UniDic POS, for inspection and tests."""
     out = []
-    for word in get_tagger()(text):
-        feature = word.feature
-        pos = "-".join(p for p in (feature.pos1, feature.pos2, feature.pos3) if p and p != "*")
-        out.append(Token(word.surface, feature.lemma or word.surface, pos))
+    with _lock:
+        for word in get_tagger()(text):
+            feature = word.feature
+            pos = "-".join(p for p in (feature.pos1, feature.pos2, feature.pos3) if p and p != "*")
+            out.append(Token(word.surface, feature.lemma or word.surface, pos))
     return out
 
 
