@@ -87,21 +87,24 @@ def analyse_pending(settings: Settings, full: bool, distributed: bool) -> tuple[
     """Analyse every pending response chunk by chunk; returns (responses, clauses written).
 
     Chunks are id ranges; each chunk's comments are fetched when it is analysed, so memory
-    does not grow with the number of pending responses.  Called inside a flow (it runs tasks).
+    does not grow with the number of pending responses.  The store stays open for the loop
+    (``store.kept_open``), so a chunk's fetch and write do not re-open and checkpoint it.
+    Called inside a flow (it runs tasks).
     """
     workers = 1 if distributed else settings.effective_workers()
     window = 2 * settings.effective_workers() if distributed else 1
     processed = clauses_written = 0
     in_flight = []
-    for chunk in pending_chunks(settings, full):
-        comments = fetch_chunk(settings, chunk, full)
-        processed += len(comments)
-        in_flight.append((analyse_chunk.submit(comments, settings, workers), comments))
-        if len(in_flight) >= window:
-            future, done = in_flight.pop(0)
+    with pipeline.store_kept_open(settings):
+        for chunk in pending_chunks(settings, full):
+            comments = fetch_chunk(settings, chunk, full)
+            processed += len(comments)
+            in_flight.append((analyse_chunk.submit(comments, settings, workers), comments))
+            if len(in_flight) >= window:
+                future, done = in_flight.pop(0)
+                clauses_written += write_clauses(future.result(), done, settings)
+        for future, done in in_flight:
             clauses_written += write_clauses(future.result(), done, settings)
-    for future, done in in_flight:
-        clauses_written += write_clauses(future.result(), done, settings)
     pipeline.release_workers()  # the drivers and report stage needs the memory, not the pool
     return processed, clauses_written
 

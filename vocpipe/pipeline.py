@@ -109,6 +109,11 @@ def fetch_chunk(settings: Settings, chunk: Chunk, full: bool = False) -> pd.Data
         return store.pending_between(con, chunk.first_id, chunk.last_id, full=full)
 
 
+def store_kept_open(settings: Settings):
+    """Context manager holding the store open across a loop of per-chunk fetches and writes."""
+    return store.kept_open(settings.db_path)
+
+
 @lru_cache(maxsize=4)
 def cached_models(models_dir: str, taxonomy_path: str | None):
     """The process's models (scikit-learn and MeCab load on first use, not at import, so a

@@ -122,6 +122,20 @@ def connect(db_path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.
         con.close()
 
 
+@contextmanager
+def kept_open(db_path: str | Path) -> Iterator[None]:
+    """Hold the store open while a loop makes many short :func:`connect` calls.
+
+    Why: DuckDB shares one database instance between the connections of a process, and closing
+    the last one checkpoints the write-ahead log into the file; the analysis loop opens a
+    connection per chunk fetch and per chunk write, so without this every chunk re-opened the
+    database and checkpointed it (fetch + write 0.19 s per chunk at 100k responses, 0.09 s kept
+    open).  Each write still commits on its own, so a run killed mid-loop loses nothing that was
+    committed (the log is replayed on the next open)."""
+    with connect(db_path):
+        yield
+
+
 def upsert_responses(con: duckdb.DuckDBPyConnection, responses: pd.DataFrame, run_id: str) -> dict[str, int]:
     """Insert new responses and replace changed ones; returns new/changed/unchanged counts.
 
