@@ -103,3 +103,17 @@ def test_a_range_fetches_only_responses_still_pending_unless_full(tmp_path, surv
         assert store.pending_between(con, "A1", "A2")["response_id"].tolist() == ["A2"]
         assert store.pending_between(con, "A1", "A2", full=True)["response_id"].tolist() == ["A1", "A2"]
         assert store.pending_ranges(con, 10) == [("A2", "A2", 1)]
+
+
+def test_writes_made_while_the_store_is_kept_open_are_committed_and_the_file_released(tmp_path, survey_csv):
+    db = tmp_path / "v.duckdb"
+    load_into(db, survey_csv([["A1", "2026/11/24", "3", "遅い", "Web"]]))
+    row = {"response_id": "A1", "clause_index": 0, "start_char": 0, "end_char": 2, "text": "遅い", "sentiment": "negative",
+           "sentiment_score": -0.8, "confidence": 0.8, "request": False, "topics": ["delivery"], "topic_sources": ["model"]}
+    with store.kept_open(db):
+        with store.connect(db) as con:
+            store.replace_clauses(con, pd.DataFrame([row]), pending(con))
+        with store.connect(db) as con:
+            assert pending(con).empty
+    with store.connect(db, read_only=True) as con:  # a different configuration: only possible once released
+        assert con.execute("SELECT count(*) FROM clauses").fetchone()[0] == 1

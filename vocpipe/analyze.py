@@ -11,7 +11,6 @@ process so its start-up is paid once.
 from __future__ import annotations
 
 import atexit
-import functools
 import os
 from itertools import chain
 from concurrent.futures import ProcessPoolExecutor
@@ -24,6 +23,7 @@ import pandas as pd
 from vocpipe.classify.sentiment import SentimentModel
 from vocpipe.classify.taxonomy import Taxonomy, load_taxonomy
 from vocpipe.classify.topics import TopicModel
+from vocpipe.memory import release_freed_memory
 from vocpipe.store import CLAUSE_COLUMNS
 from vocpipe.text.gcpause import gc_paused
 from vocpipe.text.segment import clause_spans
@@ -119,27 +119,6 @@ def _analyse_in_worker(comments: pd.DataFrame) -> pd.DataFrame:
     result = classify_clauses(explode_clauses(comments), _worker_models)
     release_freed_memory()
     return result
-
-
-def release_freed_memory() -> None:
-    """Hand memory freed by the last chunk back to the OS (glibc ``malloc_trim``).
-
-    Each chunk allocates and frees a few hundred MB of sparse matrices and strings; glibc keeps
-    freed blocks in its arenas, so without this a worker's resident size stays at its high-water
-    mark for the rest of a long run.  A no-op where glibc is not the allocator."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def _malloc_trim():
-    try:
-        import ctypes
-
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return None
 
 
 def _get_pool(workers: int, models_dir: Path, taxonomy_path: Path | None) -> ProcessPoolExecutor:

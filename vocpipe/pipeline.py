@@ -16,6 +16,7 @@ import pandas as pd
 from vocpipe import store
 from vocpipe.config import Settings
 from vocpipe.ingest import iter_response_blocks
+from vocpipe.memory import release_freed_memory
 
 
 def load_source(path: Path, settings: Settings, run_id: str, *, encoding: str | None = None,
@@ -40,6 +41,7 @@ def load_source(path: Path, settings: Settings, run_id: str, *, encoding: str | 
                 reasons[reason] = reasons.get(reason, 0) + 1
         if fingerprint:
             store.remember_source(con, fingerprint, str(path), summary["rows_read"])
+    release_freed_memory()  # the analysis that follows should not start at ingest's high-water mark
     summary["quarantine_reasons"] = dict(sorted(reasons.items(), key=lambda kv: -kv[1])[:5])
     return summary
 
