@@ -23,6 +23,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from vocpipe.columns import CLAUSE_COLUMNS
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
     response_id VARCHAR PRIMARY KEY,
@@ -268,10 +270,6 @@ def responses_by_id(con: duckdb.DuckDBPyConnection, ids: list[str]) -> pd.DataFr
         con.unregister("wanted_ids")
 
 
-CLAUSE_COLUMNS = [
-    "response_id", "clause_index", "start_char", "end_char", "text", "sentiment",
-    "sentiment_score", "confidence", "request", "topics", "topic_sources",
-]
 
 
 def replace_clauses(con: duckdb.DuckDBPyConnection, clauses: pd.DataFrame, processed: pd.DataFrame) -> int:
