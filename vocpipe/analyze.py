@@ -23,8 +23,8 @@ import pandas as pd
 from vocpipe.classify.sentiment import SentimentModel
 from vocpipe.classify.taxonomy import Taxonomy, load_taxonomy
 from vocpipe.classify.topics import TopicModel
-from vocpipe.memory import release_freed_memory
 from vocpipe.columns import CLAUSE_COLUMNS
+from vocpipe.memory import release_freed_memory
 from vocpipe.text.gcpause import gc_paused
 from vocpipe.text.segment import clause_spans
 from vocpipe.text.tokenize import tokenize_joined

@@ -270,8 +270,6 @@ def responses_by_id(con: duckdb.DuckDBPyConnection, ids: list[str]) -> pd.DataFr
         con.unregister("wanted_ids")
 
 
-
-
 def replace_clauses(con: duckdb.DuckDBPyConnection, clauses: pd.DataFrame, processed: pd.DataFrame) -> int:
     """Atomically replace the clauses of ``processed`` responses and mark them processed.
 

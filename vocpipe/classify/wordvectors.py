@@ -75,8 +75,9 @@ class WordVectors:
                  *, keep_words: bool = True):
         """``keep_words=False`` (how the runtime loads the table) keeps only the words' hashes:
         the 228k strings and a hash index over them cost ~40 MB in every analysis process."""
+        rows = np.asarray(rows, dtype=np.int32)
         self.words = list(words) if keep_words else None
-        self.rows = np.asarray(rows, dtype=np.int32) if keep_words else None
+        self.rows = rows if keep_words else None
         self.n_words = len(words)
         self.source = dict(source or {})
         # float16 as shipped (half the memory); the rows a batch uses are widened to float32.
@@ -88,7 +89,7 @@ class WordVectors:
         order = np.argsort(keys, kind="stable")
         keys, first = np.unique(keys[order], return_index=True)
         self._keys = keys
-        self._key_rows = np.asarray(rows, dtype=np.int32)[order][first]
+        self._key_rows = rows[order][first]
 
     @property
     def dim(self) -> int:

@@ -4,7 +4,9 @@ One MeCab ``Tagger`` per process, plus a second one for words seen for the first
 by all threads under one lock.  Why not one per thread: fugashi never releases the GIL, so
 threads gain nothing from their own Taggers, and each Tagger maps the ~260 MB dictionary
 again; Prefect runs submitted tasks on a pool of threads, and with a Tagger pair per thread the
-flow process held four to six mappings (RSS counts every one) and one key memo per thread.  The batch API reads MeCab's raw text output (``Tagger.parse``) instead of building a
+flow process held four to six mappings (RSS counts every one) and one key memo per thread.
+
+The batch API reads MeCab's raw text output (``Tagger.parse``) instead of building a
 Python ``Node`` object per token, and asks MeCab for a short *key* per token instead of its
 features (the ``vocpipe_key`` format in ``vocpipe/text/mecabrc``: surface, known/unknown, left
 and right context ids, word cost).  Formatting each token's features is about a third of a
