@@ -14,7 +14,6 @@ All filters take bound parameters; no SQL is built from user values.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -173,15 +172,16 @@ def upsert_responses(con: duckdb.DuckDBPyConnection, responses: pd.DataFrame, ru
                     FROM incoming WHERE response_id IN (SELECT response_id FROM to_write)
                     """
                 )
-                segment_rows = [
-                    (rid, name, value)
-                    for rid, seg in incoming.loc[incoming["response_id"].isin(set(to_write)), ["response_id", "segments"]].itertuples(index=False)
-                    for name, value in json.loads(seg).items()
-                ]
-                if segment_rows:
-                    con.register("segment_rows", pd.DataFrame(segment_rows, columns=["response_id", "name", "value"]))
-                    con.execute("INSERT INTO response_segments SELECT * FROM segment_rows")
-                    con.unregister("segment_rows")
+                # Segment rows are unpacked from the JSON by DuckDB: a Python loop over every
+                # row's json.loads was half the upsert's time on a million-row export.
+                con.execute(
+                    """
+                    INSERT INTO response_segments
+                    SELECT i.response_id, s.key, s.value ->> '$'
+                    FROM incoming i, json_each(i.segments) s
+                    WHERE i.response_id IN (SELECT response_id FROM to_write)
+                    """
+                )
                 con.execute("COMMIT")
             except Exception:
                 con.execute("ROLLBACK")
