@@ -13,6 +13,7 @@ in ``responses`` or in ``quarantine`` with the file, row number, column and a pl
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -73,41 +74,64 @@ def _header_key(name: str) -> str:
 # --------------------------------------------------------------------------- reading
 
 def detect_encoding(raw: bytes) -> str:
-    """The encoding of the whole file: UTF-8 (with or without BOM), UTF-16 or CP932; "" when no
-    single encoding decodes all of it (CSV files are then decoded line by line).
+    """The encoding of the whole of ``raw``: UTF-8 (with or without BOM), UTF-16 or CP932; ""
+    when no single encoding decodes all of it (CSV files are then decoded line by line)."""
+    return _detect_encoding(raw[:4096], len(raw), lambda name: _bytes_decode(raw, name))
+
+
+def detect_file_encoding(path: Path) -> str:
+    """:func:`detect_encoding` for a file, read in pieces: a million-row export is never held
+    in memory whole."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    return _detect_encoding(head, path.stat().st_size, lambda name: file_decodes(path, name))
+
+
+def _bytes_decode(raw: bytes, name: str) -> bool:
+    try:
+        raw.decode(name)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def file_decodes(path: Path, name: str) -> bool:
+    """Whether the whole file decodes as ``name``, checked 1 MiB at a time."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(name)()
+    try:
+        with path.open("rb") as handle:
+            for piece in iter(lambda: handle.read(1 << 20), b""):
+                decoder.decode(piece)
+        decoder.decode(b"", final=True)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _detect_encoding(head: bytes, size: int, decodes) -> str:
+    """The detection rules over the first 4 KiB (``head``), the byte count and a whole-input
+    ``decodes(name)`` check.
 
     UTF-16 without a BOM (written by some survey tools and database exports) is recognised by
     its NUL bytes: every ASCII character has a zero high byte, so one byte position of each pair
     is mostly NUL and the other almost never is.  A UTF-8 file with a few stray NULs is not.
     """
-    if raw.startswith(b"\xef\xbb\xbf"):
-        try:
-            raw.decode("utf-8-sig")
-            return "utf-8-sig"
-        except UnicodeDecodeError:
-            return ""  # a BOM and then a broken line
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig" if decodes("utf-8-sig") else ""  # else: a BOM and then a broken line
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
-    sample = raw[:4096] if len(raw) % 2 == 0 else b""
+    sample = head if size % 2 == 0 else b""
     if len(sample) >= 4:
         even, odd = sample[0::2].count(0) / (len(sample) / 2), sample[1::2].count(0) / (len(sample) / 2)
         for name, nul, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
-            if nul > 0.2 and other < nul / 4:
-                try:
-                    raw.decode(name)
-                    return name
-                except UnicodeDecodeError:
-                    pass
-    try:
-        raw.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        raw.decode("cp932")
-        return "cp932"
-    except UnicodeDecodeError:
-        return ""
+            if nul > 0.2 and other < nul / 4 and decodes(name):
+                return name
+    for name in ("utf-8", "cp932"):
+        if decodes(name):
+            return name
+    return ""
 
 
 _UNDECODABLE_FILE = (
@@ -183,7 +207,7 @@ def _looks_like_header(record: list[str]) -> bool:
     return sum(1 for aliases in HEADER_ALIASES.values() if keys & set(aliases)) >= 2
 
 
-def _find_header(text: str, path: Path) -> tuple[str, int | None]:
+def _find_header(open_lines, path: Path) -> tuple[str, int | None]:
     """Delimiter and the index of the header record among the first 30 records.
 
     Comma unless the header row only splits into known columns at tabs (TSV, Excel's "Unicode
@@ -193,15 +217,20 @@ def _find_header(text: str, path: Path) -> tuple[str, int | None]:
     """
     candidates = ("\t", ",") if path.suffix.lower() == ".tsv" else (",", "\t")
     for delimiter in candidates:
-        head = itertools.islice(io.StringIO(text, newline=""), 30)
-        try:
-            records = list(csv.reader(head, delimiter=delimiter))
-        except csv.Error:
-            continue
+        with contextlib.closing(open_lines()) as lines:
+            try:
+                records = list(csv.reader(itertools.islice(lines, 30), delimiter=delimiter))
+            except csv.Error:
+                continue
         for index, record in enumerate(records):
             if _looks_like_header(record):
                 return delimiter, index
     return candidates[0], None
+
+
+def _clean_line(text: str) -> str:
+    """NUL bytes (broken exports) and BOMs (exports concatenated with `cat`) carry no text."""
+    return text.replace("\x00", "").replace("\ufeff", "")
 
 
 def _iter_csv(path: Path, encoding: str | None):
@@ -209,28 +238,38 @@ def _iter_csv(path: Path, encoding: str | None):
 
     The iterator yields ``(row_number, cells)`` for records and quarantine dicts for lines that
     could not be decoded, one at a time: a million-row export is never held as a list."""
-    raw = path.read_bytes()
+    with path.open("rb") as handle:
+        start = handle.read(8)
     for signature, kind in _BINARY_SIGNATURES.items():
-        if raw.startswith(signature):
+        if start.startswith(signature):
             raise InputError(f"{path}: テキストではなく {kind} のファイルです。拡張子を正しくしてください")
     bad_lines: set[int] = set()
-    chosen = encoding or detect_encoding(raw)
+    chosen = encoding or detect_file_encoding(path)
     if encoding or chosen in {"utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be"}:
-        try:
-            text = raw.decode(chosen)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise InputError(f"{path}: 文字コード {chosen} として読めません ({exc.__class__.__name__})") from None
+        if encoding:  # a detected encoding has already decoded the whole file
+            try:
+                readable = file_decodes(path, chosen)
+            except LookupError:
+                raise InputError(f"{path}: 文字コード {chosen} として読めません (LookupError)") from None
+            if not readable:
+                raise InputError(f"{path}: 文字コード {chosen} として読めません (UnicodeDecodeError)")
+
+        def open_lines():
+            """The file's lines, read as they are parsed (never the whole text at once)."""
+            with path.open(encoding=chosen, newline="") as text:
+                for line in text:
+                    yield _clean_line(line)
     else:
-        text, chosen, bad_lines = _decode_by_line(raw, path)
-    del raw
-    # NUL bytes (broken exports) and BOMs (exports concatenated with `cat`) carry no text.
-    text = text.replace("\x00", "").replace("\ufeff", "")
+        decoded, chosen, bad_lines = _decode_by_line(path.read_bytes(), path)
+        decoded = _clean_line(decoded)
+
+        def open_lines():
+            return io.StringIO(decoded, newline="")
     # One comment can be longer than csv's default 128 KiB field limit; MAX_COMMENT_CHARS
     # bounds what is kept of it, and the record must still be read.
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
-    delimiter, header_index = _find_header(text, path)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    del text
+    delimiter, header_index = _find_header(open_lines, path)
+    reader = csv.reader(open_lines(), delimiter=delimiter)
     state = {"index": 0, "last_line": 0}
 
     def numbered():
