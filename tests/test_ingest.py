@@ -178,3 +178,22 @@ def test_reading_in_blocks_stores_the_same_rows_and_keeps_the_last_duplicate(sur
     assert sum(b.rows_read for b in blocks) == 9
     assert sum(b.rows_stored for b in blocks) == whole.rows_stored == 7
     assert sum(b.rows_quarantined for b in blocks) == whole.rows_quarantined == 2
+
+
+def test_blocks_validated_in_two_processes_match_one_process(survey_csv):
+    from vocpipe.ingest import iter_response_blocks
+
+    rows = [[f"A{i}", "2026/11/24 10:00", str(i % 11), f"{i}番目: 店員さんの対応が丁寧でした", "店舗"] for i in range(10)]
+    rows.insert(4, ["A1", "2026/11/25", "３", "やっぱり待ち時間が長い", "アプリ"])  # repeats A1 from the first block
+    rows.insert(8, ["A99", "2026/11/24", "十点", "", "Web"])
+    rows.insert(9, ["A98", "昨日", "8", "普通", "Web"])  # quarantined: not a date
+    path = survey_csv(rows)
+    one = list(iter_response_blocks(path, block_rows=3, workers=1))
+    two = list(iter_response_blocks(path, block_rows=3, workers=2))
+    assert len(one) == len(two) == 5
+    for a, b in zip(one, two):
+        pd.testing.assert_frame_equal(a.responses, b.responses)
+        pd.testing.assert_frame_equal(a.quarantine, b.quarantine)
+        assert (a.rows_read, a.rows_stored, a.rows_quarantined) == (b.rows_read, b.rows_stored, b.rows_quarantined)
+    assert sum(b.rows_stored for b in two) == 11 and sum(b.rows_quarantined for b in two) == 2
+    assert "A1" in two[1].quarantine["value"].tolist()  # the first block's A1 is superseded by the second's

@@ -598,118 +598,184 @@ def iter_response_blocks(
     timezone: str = "Asia/Tokyo",
     mask_pii: bool = True,
     block_rows: int | None = 50_000,
+    workers: int = 1,
 ):
     """Yield :class:`LoadResult` blocks of at most ``block_rows`` records (all in one block when
     None), so memory stays flat however long the export is.
+
+    With ``workers > 1`` and more than one block, blocks are validated by that many worker
+    processes (normalising, masking and hashing is nearly all of ingest's time, and each row is
+    judged on its own) while this process reads the file and stores what comes back; blocks
+    are still yielded in file order.
 
     A response id repeated across blocks keeps the last row, as within a block: the later block
     replaces the stored row (upsert) and the earlier row is quarantined in the later block, whose
     ``rows_stored`` is one lower to keep the sum right.  Over all blocks,
     ``sum(rows_read) == sum(rows_stored) + sum(rows_quarantined)`` (checked on the last block).
     """
-    from vocpipe.text.normalize import mojibake_score, normalize_comment
-
     path = Path(path)
     source = str(path)
     header, items, used_encoding = iter_records(path, encoding=encoding, sheet=sheet)
     positions = map_columns(header, columns, source)
-    header_names = {f: header[i] for f, i in positions.items()}
-    segment_positions = [
-        (i, str(name).strip()) for i, name in enumerate(header)
-        if i not in positions.values() and str(name).strip() and not str(name).startswith("Unnamed")
-    ]
+    validate = BlockValidator(
+        source=source, header=header, positions=positions,
+        header_names={f: header[i] for f, i in positions.items()},
+        segment_positions=[(i, str(name).strip()) for i, name in enumerate(header)
+                           if i not in positions.values() and str(name).strip() and not str(name).startswith("Unnamed")],
+        timezone=timezone, mask_pii=mask_pii)
     first_row_of: dict[str, int] = {}  # id -> source row of its accepted row in earlier blocks
     totals = {"read": 0, "stored": 0, "quarantined": 0}
-    block: list = []
-    for item in itertools.chain(items, [None]):
-        if item is not None:
-            block.append(item)
-        if block and (item is None or (block_rows is not None and len(block) >= block_rows)):
-            result = _validate_block(block, header, positions, header_names, segment_positions, first_row_of,
-                                     source, timezone, mask_pii, normalize_comment, mojibake_score)
-            result.encoding = used_encoding
-            block = []
-            for key, value in (("read", result.rows_read), ("stored", result.rows_stored), ("quarantined", result.rows_quarantined)):
-                totals[key] += value
-            yield result
+    for result in _map_in_order(validate, _cut_blocks(items, block_rows), workers):
+        validate.supersede_earlier(result, first_row_of)
+        result.encoding = used_encoding
+        for key, value in (("read", result.rows_read), ("stored", result.rows_stored), ("quarantined", result.rows_quarantined)):
+            totals[key] += value
+        yield result
     if totals["read"] != totals["stored"] + totals["quarantined"]:
         raise AssertionError(f"row accounting broken for {source}: {totals}")
     if totals["read"] == 0:  # an empty body still yields one (empty) result
-        result = _validate_block([], header, positions, header_names, segment_positions, first_row_of,
-                                 source, timezone, mask_pii, normalize_comment, mojibake_score)
+        result = validate([])
         result.encoding = used_encoding
         yield result
 
 
-def _validate_block(block, header, positions, header_names, segment_positions, first_row_of, source, timezone,
-                    mask_pii, normalize_comment, mojibake_score) -> LoadResult:
-    """Validate records of one block into accepted columns and quarantine rows (see the
-    module docstring for the rules)."""
-    quarantined = [item for item in block if isinstance(item, dict)]
-    records = [item for item in block if not isinstance(item, dict)]
-    rows_read = len(block)
-    block.clear()
-    # Accepted rows go into column lists (not a dict per row) and each record is released once
-    # read: a block's memory is its columns.
-    accepted = {name: [] for name in ACCEPTED_COLUMNS}
-    position_of: dict[str, int] = {}
-    superseded: list[int] = []
-    earlier_blocks_superseded = 0
-    records.reverse()
-    while records:
-        row_number, cells = records.pop()
-        if len(cells) != len(header):
-            reason = f"列の数が合いません (ヘッダー {len(header)} 列、この行 {len(cells)} 列)"
-            last_line = row_number + sum(c.count("\n") for c in cells)
-            if len(cells) < len(header) and last_line > row_number:
-                # An opening quote that is never closed swallows the following lines into one field.
-                reason += f"。引用符 (\") が閉じられておらず {row_number}〜{last_line} 行目が 1 行として読まれた可能性があります"
-            quarantined.append(_q(source, row_number, "", ",".join(cells)[:200], reason))
-            continue
-        if cells == header:
-            quarantined.append(_q(source, row_number, "", ",".join(cells)[:200], "ヘッダー行が繰り返されています (複数のファイルを連結した可能性があります)"))
-            continue
-        response_id = unicodedata.normalize("NFKC", cells[positions["response_id"]]).strip()
-        if not response_id:
-            quarantined.append(_q(source, row_number, header_names["response_id"], "", "回答IDが空です"))
-            continue
-        nps, reason = parse_nps(cells[positions["nps"]])
-        if nps is None:
-            quarantined.append(_q(source, row_number, header_names["nps"], cells[positions["nps"]], reason))
-            continue
-        stamp, reason = parse_timestamp(cells[positions["submitted_at"]], timezone)
-        if stamp is None:
-            quarantined.append(_q(source, row_number, header_names["submitted_at"], cells[positions["submitted_at"]], reason))
-            continue
-        raw_comment = cells[positions["comment"]]
-        comment = normalize_comment(raw_comment[:MAX_COMMENT_CHARS], mask=mask_pii)
-        # Short comments are judged only by U+FFFD: a few rare kanji (綺麗) are not mojibake.
-        if mojibake_score(comment) > 0.3 and (len(comment) >= 8 or "\ufffd" in comment):
-            quarantined.append(_q(source, row_number, header_names["comment"], comment[:50], "自由記述が文字化けしています (文字コードの異なるファイルが混在している可能性があります)"))
-            continue
-        segments = json.dumps(
-            {name: unicodedata.normalize("NFKC", cells[i]).strip() for i, name in segment_positions},
-            ensure_ascii=False, sort_keys=True,
-        )
-        duplicate_reason = f"回答ID '{response_id}' が {row_number} 行目と重複しています (後の行を採用)"
-        previous = position_of.get(response_id)
-        if previous is not None:
-            quarantined.append(_q(source, accepted["source_row"][previous], header_names["response_id"], response_id, duplicate_reason))
-            superseded.append(previous)
-        elif response_id in first_row_of:  # accepted in an earlier block: this row replaces it
-            quarantined.append(_q(source, first_row_of[response_id], header_names["response_id"], response_id, duplicate_reason))
-            earlier_blocks_superseded += 1
-        position_of[response_id] = len(accepted["response_id"])
-        for name, value in (("response_id", response_id), ("submitted_at", stamp.value), ("nps", nps),
-                            ("comment", comment), ("comment_chars", len(raw_comment)), ("segments", segments),
-                            ("content_hash", content_hash(comment, nps, stamp, segments)), ("source_row", row_number)):
-            accepted[name].append(value)
-    responses = pd.DataFrame(accepted)
-    if superseded:
-        responses = responses.drop(index=superseded).reset_index(drop=True)
-    responses["submitted_at"] = pd.to_datetime(responses["submitted_at"].astype("int64"), unit="ns", utc=True).dt.tz_convert(timezone)
-    responses["nps"] = responses["nps"].astype("int64")
-    responses.insert(7, "source_file", source)
-    first_row_of.update(zip(responses["response_id"], responses["source_row"]))
-    quarantine = pd.DataFrame(quarantined, columns=QUARANTINE_COLUMNS)
-    return LoadResult(source, responses, quarantine, rows_read, header_names, superseded_earlier=earlier_blocks_superseded)
+def _cut_blocks(items, block_rows: int | None):
+    """Lists of at most ``block_rows`` items (one list of all when None)."""
+    items = iter(items)
+    while block := list(itertools.islice(items, block_rows)):
+        yield block
+
+
+def _map_in_order(function, blocks, workers: int):
+    """``map(function, blocks)``, on ``workers`` processes when there is more than one block.
+
+    At most ``workers + 1`` blocks are in flight, so memory does not grow with the file; the
+    processes only import the ingest code (no models) and stop when the last block is done.
+    """
+    blocks = iter(blocks)
+    head = list(itertools.islice(blocks, 2))
+    if workers <= 1 or len(head) < 2:
+        yield from map(function, itertools.chain(head, blocks))
+        return
+    import multiprocessing
+    import os
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn" if os.name != "posix" else "forkserver")
+    pool = ProcessPoolExecutor(workers, mp_context=context)
+    try:
+        in_flight: deque = deque()
+        for block in itertools.chain(head, blocks):
+            in_flight.append(pool.submit(function, block))
+            if len(in_flight) > workers:
+                yield in_flight.popleft().result()
+        while in_flight:
+            yield in_flight.popleft().result()
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+@dataclass
+class BlockValidator:
+    """The rules that turn one block of records into accepted and quarantined rows.
+
+    Holds only what every block shares (the column layout, time zone, masking), so it pickles
+    small and a block is validated the same way in any process; the one rule that needs
+    earlier blocks, a response id repeated across blocks, is :meth:`supersede_earlier`, applied
+    in file order by the process that reads the file.
+    """
+
+    source: str
+    header: list[str]
+    positions: dict[str, int]
+    header_names: dict[str, str]
+    segment_positions: list[tuple[int, str]]
+    timezone: str
+    mask_pii: bool
+
+    def __call__(self, block: list) -> LoadResult:
+        """Validate records of one block into accepted columns and quarantine rows (see the
+        module docstring for the rules)."""
+        from vocpipe.text.normalize import mojibake_score, normalize_comment
+
+        source, header, positions, header_names = self.source, self.header, self.positions, self.header_names
+        quarantined = [item for item in block if isinstance(item, dict)]
+        records = [item for item in block if not isinstance(item, dict)]
+        rows_read = len(block)
+        block.clear()
+        # Accepted rows go into column lists (not a dict per row) and each record is released once
+        # read: a block's memory is its columns.
+        accepted = {name: [] for name in ACCEPTED_COLUMNS}
+        position_of: dict[str, int] = {}
+        superseded: list[int] = []
+        records.reverse()
+        while records:
+            row_number, cells = records.pop()
+            if len(cells) != len(header):
+                reason = f"列の数が合いません (ヘッダー {len(header)} 列、この行 {len(cells)} 列)"
+                last_line = row_number + sum(c.count("\n") for c in cells)
+                if len(cells) < len(header) and last_line > row_number:
+                    # An opening quote that is never closed swallows the following lines into one field.
+                    reason += f"。引用符 (\") が閉じられておらず {row_number}〜{last_line} 行目が 1 行として読まれた可能性があります"
+                quarantined.append(_q(source, row_number, "", ",".join(cells)[:200], reason))
+                continue
+            if cells == header:
+                quarantined.append(_q(source, row_number, "", ",".join(cells)[:200], "ヘッダー行が繰り返されています (複数のファイルを連結した可能性があります)"))
+                continue
+            response_id = unicodedata.normalize("NFKC", cells[positions["response_id"]]).strip()
+            if not response_id:
+                quarantined.append(_q(source, row_number, header_names["response_id"], "", "回答IDが空です"))
+                continue
+            nps, reason = parse_nps(cells[positions["nps"]])
+            if nps is None:
+                quarantined.append(_q(source, row_number, header_names["nps"], cells[positions["nps"]], reason))
+                continue
+            stamp, reason = parse_timestamp(cells[positions["submitted_at"]], self.timezone)
+            if stamp is None:
+                quarantined.append(_q(source, row_number, header_names["submitted_at"], cells[positions["submitted_at"]], reason))
+                continue
+            raw_comment = cells[positions["comment"]]
+            comment = normalize_comment(raw_comment[:MAX_COMMENT_CHARS], mask=self.mask_pii)
+            # Short comments are judged only by U+FFFD: a few rare kanji (綺麗) are not mojibake.
+            if mojibake_score(comment) > 0.3 and (len(comment) >= 8 or "\ufffd" in comment):
+                quarantined.append(_q(source, row_number, header_names["comment"], comment[:50], "自由記述が文字化けしています (文字コードの異なるファイルが混在している可能性があります)"))
+                continue
+            segments = json.dumps(
+                {name: unicodedata.normalize("NFKC", cells[i]).strip() for i, name in self.segment_positions},
+                ensure_ascii=False, sort_keys=True,
+            )
+            previous = position_of.get(response_id)
+            if previous is not None:
+                quarantined.append(_q(source, accepted["source_row"][previous], header_names["response_id"], response_id,
+                                      _duplicate_reason(response_id, row_number)))
+                superseded.append(previous)
+            position_of[response_id] = len(accepted["response_id"])
+            for name, value in (("response_id", response_id), ("submitted_at", stamp.value), ("nps", nps),
+                                ("comment", comment), ("comment_chars", len(raw_comment)), ("segments", segments),
+                                ("content_hash", content_hash(comment, nps, stamp, segments)), ("source_row", row_number)):
+                accepted[name].append(value)
+        responses = pd.DataFrame(accepted)
+        if superseded:
+            responses = responses.drop(index=superseded).reset_index(drop=True)
+        responses["submitted_at"] = pd.to_datetime(responses["submitted_at"].astype("int64"), unit="ns", utc=True).dt.tz_convert(self.timezone)
+        responses["nps"] = responses["nps"].astype("int64")
+        responses.insert(7, "source_file", source)
+        quarantine = pd.DataFrame(quarantined, columns=QUARANTINE_COLUMNS)
+        return LoadResult(source, responses, quarantine, rows_read, header_names)
+
+    def supersede_earlier(self, result: LoadResult, first_row_of: dict[str, int]) -> None:
+        """Quarantine the earlier blocks' rows of ids this block repeats (the later row is kept,
+        as within a block), and remember this block's accepted rows for the blocks after it."""
+        ids, rows = result.responses["response_id"].tolist(), result.responses["source_row"].tolist()
+        repeated = [(rid, row) for rid, row in zip(ids, rows) if rid in first_row_of]
+        if repeated:
+            earlier = pd.DataFrame([_q(self.source, first_row_of[rid], self.header_names["response_id"], rid,
+                                       _duplicate_reason(rid, row)) for rid, row in repeated], columns=QUARANTINE_COLUMNS)
+            result.quarantine = pd.concat([result.quarantine, earlier], ignore_index=True) if len(result.quarantine) else earlier
+            result.superseded_earlier = len(repeated)
+        first_row_of.update(zip(ids, rows))
+
+
+def _duplicate_reason(response_id: str, kept_row: int) -> str:
+    return f"回答ID '{response_id}' が {kept_row} 行目と重複しています (後の行を採用)"

@@ -22,13 +22,14 @@ from vocpipe.memory import release_freed_memory
 def load_source(path: Path, settings: Settings, run_id: str, *, encoding: str | None = None,
                 fingerprint: str | None = None, block_rows: int = 50_000) -> dict:
     """Read ``path`` in blocks and upsert each block as it is validated (memory stays flat for
-    million-row exports); returns the run's row counts.  With ``fingerprint`` the file is
+    million-row exports; blocks are validated on all cores); returns the run's row counts.  With ``fingerprint`` the file is
     remembered as loaded once every block is stored.  Safe to repeat after a failure: upserts
     and quarantine records are idempotent."""
     summary = _zero_counts(str(path))
     reasons: dict[str, int] = {}
     blocks = iter_response_blocks(Path(path), columns=settings.columns or None, encoding=encoding,
-                                  timezone=settings.timezone, mask_pii=settings.mask_pii, block_rows=block_rows)
+                                  timezone=settings.timezone, mask_pii=settings.mask_pii, block_rows=block_rows,
+                                  workers=settings.effective_workers())
     with store.connect(settings.db_path) as con:
         for block in blocks:
             counts = store.upsert_responses(con, block.responses, run_id)
