@@ -40,7 +40,7 @@ class Models:
     def __post_init__(self) -> None:
         # Both shipped models are trained on the same clauses with the same featurizer settings;
         # when their fitted featurizers are identical, features are computed once per batch.
-        sentiment_features = self.sentiment.pipeline.named_steps["features"]
+        sentiment_features = self.sentiment.featurizer
         self.shared_features = self.topics.featurizer is not None and (
             sentiment_features.fingerprint() == self.topics.featurizer.fingerprint())
         if self.shared_features:

@@ -1,7 +1,7 @@
 """Clause features shared by the sentiment and topic models.
 
-``ClauseFeaturizer`` is a scikit-learn transformer (``fit``/``transform``, learned state ending
-in ``_``) that turns clauses into one sparse matrix of
+``ClauseFeaturizer`` (``fit``/``transform``, learned state ending in ``_``) turns clauses into
+one sparse matrix of
 
 * TF-IDF over lemma unigrams + bigrams from :mod:`vocpipe.text.tokenize` (negation folded, so
   ``美味しい`` and ``美味しい_NEG`` are different features), and
@@ -16,7 +16,9 @@ Input ``X`` is either a sequence of clause texts or a DataFrame with ``text`` an
 tokenised once for all models.
 
 Its fitted state is plain arrays and strings (:meth:`to_state`/:meth:`from_state`), so model
-files never need pickle.
+files never need pickle.  Fitting uses scikit-learn's ``TfidfVectorizer``; a fitted or loaded
+featurizer keeps only :class:`FittedTfidf` vocabularies and weights, so analysing text never
+imports scikit-learn (~80 MB in each analysis process).
 """
 
 from __future__ import annotations
@@ -30,8 +32,6 @@ from itertools import chain, repeat
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from vocpipe.text.tokenize import NEG_SUFFIX, tokenize_joined
 
@@ -89,7 +89,30 @@ def as_clause_frame(X: Sequence[str] | pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"text": texts, "tokens": tokenize_joined(texts)})
 
 
-class ClauseFeaturizer(TransformerMixin, BaseEstimator):
+class FittedTfidf:
+    """A fitted sublinear-tf, L2-normed TF-IDF vocabulary: what :func:`batch_tfidf` needs of a
+    scikit-learn ``TfidfVectorizer`` (``build_analyzer``, ``vocabulary_``, ``idf_``, ``dtype``)."""
+
+    def __init__(self, analyzer, vocabulary: dict[str, int], idf: np.ndarray, dtype=np.float32):
+        self.analyzer = analyzer
+        self.vocabulary_ = vocabulary
+        self.idf_ = idf
+        self.dtype = dtype
+
+    def build_analyzer(self):
+        return self.analyzer
+
+    def transform(self, documents) -> sp.csr_matrix:
+        return batch_tfidf(self, documents)
+
+    def ordered_vocabulary(self) -> list[str]:
+        ordered = [""] * len(self.vocabulary_)
+        for term, index in self.vocabulary_.items():
+            ordered[index] = term
+        return ordered
+
+
+class ClauseFeaturizer:
     """Word (lemma n-gram) + character n-gram TF-IDF features for clauses."""
 
     def __init__(self, char_ngram_range=(1, 3), min_df=2, max_char_features=60000, negation_marked_chars=True):
@@ -98,41 +121,40 @@ class ClauseFeaturizer(TransformerMixin, BaseEstimator):
         self.max_char_features = max_char_features
         self.negation_marked_chars = negation_marked_chars
 
-    def _word_vectorizer(self, vocabulary=None) -> TfidfVectorizer:
-        return TfidfVectorizer(
-            analyzer=token_unigrams_bigrams, min_df=self.min_df,
-            sublinear_tf=True, lowercase=False, vocabulary=vocabulary, dtype=np.float32,
-        )
-
-    def _char_vectorizer(self, vocabulary=None) -> TfidfVectorizer:
-        if self.negation_marked_chars:
-            analyzer = {"analyzer": functools.partial(marked_char_ngrams, ngram_range=tuple(self.char_ngram_range))}
-        else:
-            analyzer = {"analyzer": "char", "ngram_range": tuple(self.char_ngram_range), "lowercase": True}
-        return TfidfVectorizer(
-            **analyzer, min_df=self.min_df, max_features=self.max_char_features, sublinear_tf=True,
-            vocabulary=vocabulary, dtype=np.float32,
-        )
+    def _char_analyzer(self):
+        """The char analyzer as a callable: scikit-learn's ``analyzer="char"`` (lower-cased,
+        whitespace folded) is exactly :func:`char_ngrams`."""
+        function = marked_char_ngrams if self.negation_marked_chars else char_ngrams
+        return functools.partial(function, ngram_range=tuple(self.char_ngram_range))
 
     def fit(self, X, y=None):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         frame = as_clause_frame(X)
-        self.word_vectorizer_ = self._word_vectorizer().fit(frame["tokens"])
-        self.char_vectorizer_ = self._char_vectorizer().fit(self._char_texts(frame))
+        words = TfidfVectorizer(analyzer=token_unigrams_bigrams, min_df=self.min_df, sublinear_tf=True,
+                                lowercase=False, dtype=np.float32).fit(frame["tokens"])
+        chars = TfidfVectorizer(analyzer=self._char_analyzer(), min_df=self.min_df, max_features=self.max_char_features,
+                                sublinear_tf=True, dtype=np.float32).fit(self._char_texts(frame))
+        self.word_vectorizer_ = FittedTfidf(token_unigrams_bigrams, words.vocabulary_, words.idf_, words.dtype)
+        self.char_vectorizer_ = FittedTfidf(self._char_analyzer(), chars.vocabulary_, chars.idf_, chars.dtype)
         self.n_features_out_ = len(self.word_vectorizer_.vocabulary_) + len(self.char_vectorizer_.vocabulary_)
         return self
 
     def transform(self, X):
         frame = as_clause_frame(X)
-        words = batch_tfidf(self.word_vectorizer_, frame["tokens"])
-        chars = batch_tfidf(self.char_vectorizer_, self._char_texts(frame))
+        words = self.word_vectorizer_.transform(frame["tokens"])
+        chars = self.char_vectorizer_.transform(self._char_texts(frame))
         return sp.hstack([words, chars], format="csr")
+
+    def fit_transform(self, X, y=None):
+        return self.fit(X).transform(X)
 
     def _char_texts(self, frame: pd.DataFrame) -> list[str]:
         return char_input(frame) if self.negation_marked_chars else list(frame["text"])
 
     def get_feature_names_out(self, input_features=None):
-        words = ["w:" + w for w in self.word_vectorizer_.get_feature_names_out()]
-        chars = ["c:" + c for c in self.char_vectorizer_.get_feature_names_out()]
+        words = ["w:" + w for w in self.word_vectorizer_.ordered_vocabulary()]
+        chars = ["c:" + c for c in self.char_vectorizer_.ordered_vocabulary()]
         return np.array(words + chars, dtype=object)
 
     # -- safe persistence: vocabularies and idf weights only -------------------------------
@@ -143,8 +165,8 @@ class ClauseFeaturizer(TransformerMixin, BaseEstimator):
                 "min_df": self.min_df, "max_char_features": self.max_char_features,
                 "negation_marked_chars": self.negation_marked_chars,
             },
-            "word_vocabulary": _ordered_vocabulary(self.word_vectorizer_),
-            "char_vocabulary": _ordered_vocabulary(self.char_vectorizer_),
+            "word_vocabulary": self.word_vectorizer_.ordered_vocabulary(),
+            "char_vocabulary": self.char_vectorizer_.ordered_vocabulary(),
         }
         arrays = {"word_idf": self.word_vectorizer_.idf_, "char_idf": self.char_vectorizer_.idf_}
         return meta, arrays
@@ -169,16 +191,17 @@ class ClauseFeaturizer(TransformerMixin, BaseEstimator):
             # Models saved before the option existed were trained on unmarked n-grams.
             negation_marked_chars=params.get("negation_marked_chars", False),
         )
-        featurizer.word_vectorizer_ = featurizer._word_vectorizer({t: i for i, t in enumerate(meta["word_vocabulary"])})
-        featurizer.word_vectorizer_.idf_ = arrays["word_idf"]
-        featurizer.char_vectorizer_ = featurizer._char_vectorizer({t: i for i, t in enumerate(meta["char_vocabulary"])})
-        featurizer.char_vectorizer_.idf_ = arrays["char_idf"]
+        featurizer.word_vectorizer_ = FittedTfidf(token_unigrams_bigrams, {t: i for i, t in enumerate(meta["word_vocabulary"])},
+                                                  arrays["word_idf"])
+        featurizer.char_vectorizer_ = FittedTfidf(featurizer._char_analyzer(), {t: i for i, t in enumerate(meta["char_vocabulary"])},
+                                                  arrays["char_idf"])
         featurizer.n_features_out_ = len(meta["word_vocabulary"]) + len(meta["char_vocabulary"])
         return featurizer
 
 
-def batch_tfidf(vectorizer: TfidfVectorizer, documents) -> sp.csr_matrix:
-    """``vectorizer.transform(documents)`` for a fitted sublinear-tf, L2-normed TfidfVectorizer,
+def batch_tfidf(vectorizer, documents) -> sp.csr_matrix:
+    """``vectorizer.transform(documents)`` for a fitted sublinear-tf, L2-normed TfidfVectorizer
+    (or :class:`FittedTfidf`),
     with the vocabulary lookups done for the whole batch at once.
 
     Why: scikit-learn counts each document's features in a Python loop with a dict per
@@ -207,11 +230,3 @@ def batch_tfidf(vectorizer: TfidfVectorizer, documents) -> sp.csr_matrix:
     norms[norms == 0.0] = 1.0
     matrix.data = (data / norms[owner]).astype(dtype, copy=False)
     return matrix
-
-
-def _ordered_vocabulary(vectorizer: TfidfVectorizer) -> list[str]:
-    vocabulary = vectorizer.vocabulary_
-    ordered = [""] * len(vocabulary)
-    for term, index in vocabulary.items():
-        ordered[index] = term
-    return ordered

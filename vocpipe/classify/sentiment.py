@@ -1,8 +1,9 @@
 """Clause sentiment (positive / neutral / negative) and request (要望) flags.
 
-A scikit-learn ``Pipeline`` of :class:`~vocpipe.classify.features.ClauseFeaturizer` and a
-multinomial ``LogisticRegression``; probabilities are calibrated with one temperature fitted on
-the dev split.  A second logistic head on the same features flags requests
+:class:`~vocpipe.classify.features.ClauseFeaturizer` features and a multinomial logistic
+regression (trained with scikit-learn, applied as a
+:class:`~vocpipe.classify.linear.LinearHead`); probabilities are calibrated with one
+temperature fitted on the dev split.  A second logistic head on the same features flags requests
 (「〜してほしい」「〜を希望します」).
 
 Per clause the model gives ``sentiment``, the three probabilities, ``sentiment_score`` =
@@ -21,69 +22,66 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
 
 from vocpipe.classify.features import ClauseFeaturizer, as_clause_frame
-from vocpipe.classify.linear import fit_temperature, linear_from_state, linear_state, sigmoid, softmax
+from vocpipe.classify.linear import LinearHead, fit_temperature, sigmoid, softmax
 from vocpipe.classify.modelio import load_model
 
 LABELS = ("negative", "neutral", "positive")
 MODEL_NAME = "sentiment"
 
 
-def make_pipeline(C: float = 4.0, seed: int = 0) -> Pipeline:
-    """The untrained sentiment pipeline (cloneable, works with GridSearchCV/cross_validate)."""
-    return Pipeline([
-        ("features", ClauseFeaturizer()),
-        ("clf", LogisticRegression(C=C, max_iter=2000, class_weight="balanced", random_state=seed)),
-    ])
+def make_classifier(C: float = 4.0, seed: int = 0):
+    """The untrained sentiment head: multinomial logistic regression with balanced classes."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=C, max_iter=2000, class_weight="balanced", random_state=seed)
 
 
 class SentimentModel:
     """Trained sentiment + request model with calibrated probabilities."""
 
-    def __init__(self, pipeline: Pipeline, request_clf: LogisticRegression, temperature: float = 1.0,
-                 request_threshold: float = 0.5, version: str = "untracked"):
-        self.pipeline = pipeline
+    def __init__(self, featurizer: ClauseFeaturizer, clf: LinearHead, request_clf: LinearHead, temperature: float = 1.0,
+                 request_threshold: float = 0.5, version: str = "untracked", C: float | None = None):
+        self.featurizer = featurizer
+        self.clf = clf
         self.request_clf = request_clf
         self.temperature = temperature
         self.request_threshold = request_threshold
         self.version = version
+        self.C = C
 
     # -- training --------------------------------------------------------------------------
     @classmethod
     def fit(cls, texts: Sequence[str] | pd.DataFrame, sentiments: Sequence[str], requests: Sequence[int],
             dev_texts=None, dev_sentiments=None, C: float = 4.0, seed: int = 0) -> "SentimentModel":
         frame = as_clause_frame(texts)
-        pipeline = make_pipeline(C=C, seed=seed).fit(frame, list(sentiments))
-        features = pipeline.named_steps["features"].transform(frame)
+        featurizer = ClauseFeaturizer().fit(frame)
+        features = featurizer.transform(frame)
+        clf = LinearHead.from_estimator(make_classifier(C=C, seed=seed).fit(features, list(sentiments)))
         request_labels = np.asarray(requests, dtype=int)
         if len(set(request_labels)) > 1:
-            request_clf = LogisticRegression(C=C, max_iter=2000, class_weight="balanced", random_state=seed)
-            request_clf.fit(features, request_labels)
+            request_clf = LinearHead.from_estimator(make_classifier(C=C, seed=seed).fit(features, request_labels))
         else:  # no request labels in the data: a head that never fires (and says so in the card)
-            request_clf = linear_from_state({"request_coef": np.zeros((1, features.shape[1])),
-                                             "request_intercept": np.array([-20.0])}, "request", [0, 1])
-        model = cls(pipeline, request_clf)
+            request_clf = LinearHead(np.zeros((1, features.shape[1])), np.array([-20.0]), [0, 1])
+        model = cls(featurizer, clf, request_clf, C=C)
         if dev_texts is not None and len(dev_texts):
-            dev_frame = as_clause_frame(dev_texts)
-            scores = pipeline.decision_function(dev_frame)
-            index = {label: i for i, label in enumerate(pipeline.classes_)}
+            scores = clf.decision_function(featurizer.transform(as_clause_frame(dev_texts)))
+            index = {label: i for i, label in enumerate(clf.classes_)}
             model.temperature = fit_temperature(scores, np.array([index[s] for s in dev_sentiments]))
         return model
 
     # -- prediction ------------------------------------------------------------------------
     @property
     def classes_(self) -> np.ndarray:
-        return self.pipeline.classes_
+        return self.clf.classes_
 
     def features(self, X):
-        return self.pipeline.named_steps["features"].transform(as_clause_frame(X))
+        return self.featurizer.transform(as_clause_frame(X))
 
     def predict_proba(self, X, *, features=None) -> np.ndarray:
         features = self.features(X) if features is None else features
-        scores = self.pipeline.named_steps["clf"].decision_function(features)
+        scores = self.clf.decision_function(features)
         return softmax(scores / self.temperature)
 
     def predict(self, X) -> np.ndarray:
@@ -121,22 +119,17 @@ class SentimentModel:
 
     # -- persistence -----------------------------------------------------------------------
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
-        meta, arrays = self.pipeline.named_steps["features"].to_state()
+        meta, arrays = self.featurizer.to_state()
         meta = {"kind": "sentiment", "featurizer": meta, "classes": list(self.classes_),
-                "temperature": self.temperature, "request_threshold": self.request_threshold,
-                "C": self.pipeline.named_steps["clf"].C}
-        arrays = {**arrays, **linear_state(self.pipeline.named_steps["clf"], "sentiment"),
-                  **linear_state(self.request_clf, "request")}
-        return meta, arrays
+                "temperature": self.temperature, "request_threshold": self.request_threshold, "C": self.C}
+        return meta, {**arrays, **self.clf.state("sentiment"), **self.request_clf.state("request")}
 
     @classmethod
     def load(cls, models_dir: Path) -> "SentimentModel":
         meta, arrays, card = load_model(Path(models_dir), MODEL_NAME)
-        featurizer = ClauseFeaturizer.from_state(meta["featurizer"], arrays)
-        clf = linear_from_state(arrays, "sentiment", meta["classes"])
-        pipeline = Pipeline([("features", featurizer), ("clf", clf)])
-        request_clf = linear_from_state(arrays, "request", [0, 1])
-        return cls(pipeline, request_clf, meta["temperature"], meta["request_threshold"], card.get("version", "unknown"))
+        return cls(ClauseFeaturizer.from_state(meta["featurizer"], arrays),
+                   LinearHead.from_state(arrays, "sentiment", meta["classes"]), LinearHead.from_state(arrays, "request", [0, 1]),
+                   meta["temperature"], meta["request_threshold"], card.get("version", "unknown"), C=meta.get("C"))
 
 
 def comment_sentiment(clause_proba: np.ndarray, clause_lengths: Sequence[int]) -> tuple[str, float]:

@@ -32,9 +32,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
-from sklearn.preprocessing import normalize
 
 from vocpipe.classify.features import ClauseFeaturizer, as_clause_frame
 from vocpipe.classify.linear import sigmoid
@@ -105,6 +102,9 @@ class TopicModel:
             dev_topic_lists=None, *, groups=None, dev_groups=None, vectors: WordVectors | None = None,
             context_weight: float = 0.0, keyword_features: bool = False, class_weight: str | None = "balanced",
             C: float = 8.0, min_examples: int = 15, seed: int = 0) -> "TopicModel":
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.metrics import f1_score
+
         frame = as_clause_frame(texts)
         featurizer = ClauseFeaturizer().fit(frame)
         keyword_taxonomy = taxonomy if keyword_features else None
@@ -230,7 +230,26 @@ def comment_sums(block, codes: np.ndarray):
     membership = sp.csr_matrix((np.ones(len(codes), dtype=np.float32), (codes, np.arange(len(codes)))),
                                shape=(int(codes.max(initial=-1)) + 1, len(codes)))
     summed = membership @ block
-    return normalize(summed if sp.issparse(summed) else np.asarray(summed, dtype=np.float32))
+    return l2_normalize_rows(summed if sp.issparse(summed) else np.asarray(summed, dtype=np.float32))
+
+
+def l2_normalize_rows(matrix):
+    """Rows scaled to unit length, with scikit-learn's ``normalize`` arithmetic step by step (so
+    scores equal those of the training, which used it): sparse rows sum their squares in float64
+    and skip all-zero rows; dense rows use ``einsum`` norms and leave norms below 10 eps alone."""
+    if sp.issparse(matrix):
+        matrix = sp.csr_matrix(matrix, copy=True)
+        data = matrix.data
+        owner = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+        norms = np.sqrt(np.bincount(owner, weights=data * data, minlength=matrix.shape[0]))
+        norms[norms == 0.0] = 1.0
+        matrix.data = (data / norms[owner]).astype(data.dtype, copy=False)
+        return matrix
+    matrix = np.array(matrix, copy=True)
+    norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))
+    norms[norms < 10 * np.finfo(norms.dtype).eps] = 1.0
+    matrix /= norms[:, None]
+    return matrix
 
 
 def keyword_baseline(taxonomy: Taxonomy, texts: Sequence[str]) -> list[list[str]]:
