@@ -197,3 +197,16 @@ def test_blocks_validated_in_two_processes_match_one_process(survey_csv):
         assert (a.rows_read, a.rows_stored, a.rows_quarantined) == (b.rows_read, b.rows_stored, b.rows_quarantined)
     assert sum(b.rows_stored for b in two) == 11 and sum(b.rows_quarantined for b in two) == 2
     assert "A1" in two[1].quarantine["value"].tolist()  # the first block's A1 is superseded by the second's
+
+
+def test_an_id_repeated_in_three_blocks_supersedes_the_latest_earlier_row(survey_csv):
+    from vocpipe.ingest import iter_response_blocks
+
+    rows = [["A1", "2026/11/24", "9", "良い", "Web"], ["A2", "2026/11/24", "8", "普通", "Web"],
+            ["A1", "2026/11/25", "5", "少し遅い", "Web"], ["A3", "2026/11/25", "7", "普通", "店舗"],
+            ["A1", "2026/11/26", "2", "とても遅い", "Web"]]
+    blocks = list(iter_response_blocks(survey_csv(rows), block_rows=2))
+    # Header is line 1, so the three A1 rows are lines 2, 4 and 6.
+    assert [q.source_row.tolist() for q in (b.quarantine for b in blocks)] == [[], [2], [4]]
+    assert "6 行目" in blocks[2].quarantine.loc[0, "reason"]
+    assert [b.rows_stored for b in blocks] == [2, 1, 0]
