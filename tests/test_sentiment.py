@@ -96,3 +96,22 @@ def test_saved_model_predicts_exactly_like_the_trained_one(tmp_path):
 def test_negated_praise_is_not_read_as_praise(model):
     # The character n-grams of 美味しく / 良く are positive; in a negated clause they are marked.
     assert all(label != "positive" for label in labels(model, ["あまり美味しくなかったです", "対応が良くなかった"]))
+
+
+def test_analysis_shared_with_a_pool_process_gives_the_same_clauses_in_order():
+    import pandas as pd
+
+    from vocpipe.analyze import Models, analyse_comments, shutdown_pool
+    from vocpipe.config import REPO_ROOT
+
+    comments = pd.DataFrame({"response_id": [f"R{i:03d}" for i in range(60)],
+                             "comment": [f"{i}回目の来店です。店員さんは親切でしたが、レジの待ち時間が長すぎます。" if i % 2 else
+                                         f"アプリの{i}番目の機能が使いにくいので改善してほしい。" for i in range(60)]})
+    models = Models.load(REPO_ROOT / "models")
+    alone = analyse_comments(comments, models)
+    try:
+        shared = analyse_comments(comments, models, models_dir=REPO_ROOT / "models", workers=2, min_rows_per_worker=10)
+    finally:
+        shutdown_pool()
+    pd.testing.assert_frame_equal(alone, shared)
+    assert shared["response_id"].tolist() == sorted(shared["response_id"].tolist())
