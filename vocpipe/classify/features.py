@@ -225,8 +225,16 @@ def batch_tfidf(vectorizer, documents) -> sp.csr_matrix:
     np.log(data, out=data)
     data += 1.0
     data *= vectorizer.idf_[matrix.indices]
-    owner = np.repeat(np.arange(len(grams)), np.diff(matrix.indptr))
-    norms = np.sqrt(np.bincount(owner, weights=data * data, minlength=len(grams)))
-    norms[norms == 0.0] = 1.0
-    matrix.data = (data / norms[owner]).astype(dtype, copy=False)
+    normalize_csr_rows(matrix)
     return matrix
+
+
+def normalize_csr_rows(matrix: sp.csr_matrix) -> None:
+    """Scale each row of ``matrix`` to unit L2 length in place, with scikit-learn's arithmetic
+    (``normalize``): squares in the matrix's dtype summed in float64 in storage order, each value
+    divided by its float64 norm, all-zero rows left alone."""
+    data = matrix.data
+    owner = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    norms = np.sqrt(np.bincount(owner, weights=data * data, minlength=matrix.shape[0]))
+    norms[norms == 0.0] = 1.0
+    matrix.data = (data / norms[owner]).astype(data.dtype, copy=False)

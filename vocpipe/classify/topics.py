@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from vocpipe.classify.features import ClauseFeaturizer, as_clause_frame
+from vocpipe.classify.features import ClauseFeaturizer, as_clause_frame, normalize_csr_rows
 from vocpipe.classify.linear import sigmoid
 from vocpipe.classify.modelio import load_model
 from vocpipe.classify.taxonomy import Taxonomy, taxonomy_from_dict
@@ -235,15 +235,11 @@ def comment_sums(block, codes: np.ndarray):
 
 def l2_normalize_rows(matrix):
     """Rows scaled to unit length, with scikit-learn's ``normalize`` arithmetic step by step (so
-    scores equal those of the training, which used it): sparse rows sum their squares in float64
-    and skip all-zero rows; dense rows use ``einsum`` norms and leave norms below 10 eps alone."""
+    scores equal those of the training, which used it): sparse rows as :func:`normalize_csr_rows`;
+    dense rows use ``einsum`` norms and leave norms below 10 eps alone."""
     if sp.issparse(matrix):
         matrix = sp.csr_matrix(matrix, copy=True)
-        data = matrix.data
-        owner = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-        norms = np.sqrt(np.bincount(owner, weights=data * data, minlength=matrix.shape[0]))
-        norms[norms == 0.0] = 1.0
-        matrix.data = (data / norms[owner]).astype(data.dtype, copy=False)
+        normalize_csr_rows(matrix)
         return matrix
     matrix = np.array(matrix, copy=True)
     norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))
