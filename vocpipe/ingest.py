@@ -651,14 +651,14 @@ def _map_in_order(function, blocks, workers: int):
 
     At most ``workers + 1`` blocks are in flight, so memory does not grow with the file; the
     processes only import the ingest code (no models) and stop when the last block is done.
-    In a daemonic process, which may not start children, blocks are validated in turn.
+    In a daemonic process (a Dask worker running the load task), which may not start children,
+    blocks are validated in turn.
     """
     import multiprocessing
     import os
 
     blocks = iter(blocks)
     head = list(itertools.islice(blocks, 2))
-    # A daemonic process (a Dask worker running the load task) may not start children.
     if workers <= 1 or len(head) < 2 or multiprocessing.current_process().daemon:
         yield from map(function, itertools.chain(head, blocks))
         return
