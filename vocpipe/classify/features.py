@@ -146,9 +146,6 @@ class ClauseFeaturizer:
         chars = self.char_vectorizer_.transform(self._char_texts(frame))
         return sp.hstack([words, chars], format="csr")
 
-    def fit_transform(self, X, y=None):
-        return self.fit(X).transform(X)
-
     def _char_texts(self, frame: pd.DataFrame) -> list[str]:
         return char_input(frame) if self.negation_marked_chars else list(frame["text"])
 
